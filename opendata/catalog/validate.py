@@ -1,0 +1,170 @@
+"""Validate data packages: frictionless first, then the report's arithmetic and calendar.
+
+Every problem, including a missing file or malformed JSON, becomes an Issue naming the
+file, row, field and rule; nothing here raises for bad input.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from opendata.catalog.build import schema_drift
+from opendata.catalog.checks import check_resource
+from opendata.catalog.loader import DESCRIPTOR, load_package, package_dirs
+from opendata.errors import PackageError
+
+
+@dataclass(frozen=True)
+class Issue:
+    package: str
+    file: str
+    rule: str
+    message: str
+    resource: str | None = None
+    row: int | None = None
+    field: str | None = None
+
+
+@dataclass
+class PackageReport:
+    package: str
+    path: str
+    resources: int = 0
+    rows: int = 0
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.issues
+
+
+@dataclass
+class ValidationReport:
+    packages: list[PackageReport]
+
+    @property
+    def valid(self) -> bool:
+        return all(p.valid for p in self.packages) and bool(self.packages)
+
+    @property
+    def issue_count(self) -> int:
+        return sum(len(p.issues) for p in self.packages)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "packages": [
+                {
+                    "package": p.package,
+                    "path": p.path,
+                    "valid": p.valid,
+                    "resources": p.resources,
+                    "rows": p.rows,
+                    "issues": [asdict(i) for i in p.issues],
+                }
+                for p in self.packages
+            ],
+            "issueCount": self.issue_count,
+        }
+
+
+def frictionless_issues(directory: Path, name: str) -> tuple[list[Issue], int]:
+    import frictionless
+
+    path = directory / DESCRIPTOR
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            report = frictionless.validate(str(path))
+    except Exception as exc:  # frictionless raises many types for unreadable input
+        return [Issue(name, str(path), "frictionless", f"cannot validate: {exc}")], 0
+    issues, rows = [], 0
+    for error in report.errors:
+        issues.append(Issue(name, str(path), error.type, error.message))
+    for task in report.tasks:
+        stats = task.stats if isinstance(task.stats, dict) else {}
+        rows += stats.get("rows") or 0
+        resource_path = str(directory / task.place) if task.place else str(path)
+        for error in task.errors:
+            issues.append(
+                Issue(
+                    package=name,
+                    file=resource_path,
+                    rule=error.type,
+                    message=error.message,
+                    resource=task.name,
+                    row=getattr(error, "row_number", None),
+                    field=getattr(error, "field_name", None),
+                )
+            )
+    return issues, rows
+
+
+def validate_package(directory: Path, schemas_dir: Path | None) -> PackageReport:
+    descriptor_path = directory / DESCRIPTOR
+    report = PackageReport(package=directory.name, path=str(descriptor_path))
+    try:
+        package = load_package(directory)
+    except PackageError as exc:
+        report.issues.append(Issue(directory.name, str(descriptor_path), "package-error", exc.detail))
+        return report
+    report.package = package.name
+    report.resources = len(package.resources)
+    issues, report.rows = frictionless_issues(directory, package.name)
+    report.issues.extend(issues)
+    if any(i.rule in {"package-error", "resource-error", "scheme-error", "source-error"} for i in issues):
+        return report  # the arithmetic cannot be checked on data frictionless cannot read
+    for resource in package.resources:
+        for finding in check_resource(resource):
+            report.issues.append(
+                Issue(
+                    package.name,
+                    str(resource.path),
+                    finding.rule,
+                    finding.message,
+                    resource.name,
+                    finding.row,
+                    finding.field,
+                )
+            )
+    if schemas_dir is not None:
+        try:
+            drifts = schema_drift(directory, schemas_dir)
+        except PackageError as exc:
+            report.issues.append(Issue(package.name, str(descriptor_path), "schema-drift", exc.detail))
+        else:
+            report.issues.extend(
+                Issue(package.name, d.file, "schema-drift", d.message, d.resource) for d in drifts
+            )
+    return report
+
+
+def validate_path(path: Path, schemas_dir: Path | None = None) -> ValidationReport:
+    """Validate one package folder, one datapackage.json, or a folder of packages."""
+    path = Path(path)
+    if path.name == DESCRIPTOR:
+        path = path.parent
+    try:
+        directories = package_dirs(path)
+    except PackageError as exc:
+        return ValidationReport(
+            [
+                PackageReport(
+                    path.name,
+                    str(path),
+                    issues=[Issue(path.name, str(path), "package-error", exc.detail)],
+                )
+            ]
+        )
+    if not directories:
+        issue = Issue(
+            path.name,
+            str(path),
+            "package-error",
+            f"{path}: no {DESCRIPTOR} found in it or its sub-folders",
+        )
+        return ValidationReport([PackageReport(path.name, str(path), issues=[issue])])
+    return ValidationReport([validate_package(d, schemas_dir) for d in directories])

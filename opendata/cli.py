@@ -1,0 +1,116 @@
+"""`opendata`: a thin command line over the catalog, the server and the CKAN sync.
+
+Each command parses its options, calls one plain function and prints. Errors are one
+readable line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from opendata import config
+from opendata.errors import Problem
+
+SETTINGS = config.from_environment()
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"opendata: error: {message}", err=True)
+    sys.exit(code)
+
+
+class Group(click.Group):
+    """Turn any Problem raised by a command into one line and exit 1."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except Problem as exc:
+            fail(exc.detail)
+        except OSError as exc:
+            fail(str(exc))
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kanagawa-opendata")
+def main() -> None:
+    """Publish the Kanagawa report's tables as validated open data."""
+
+
+@main.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--schemas",
+    "schemas_dir",
+    type=click.Path(path_type=Path),
+    help="Folder of Table Schemas to check the packages against (default: the project's schemas/).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def validate(path: Path | None, schemas_dir: Path | None, as_json: bool) -> None:
+    """Validate data packages (default: every shipped package).
+
+    Runs frictionless, then the report's own checks: totals equal the sum of their parts,
+    rates stay within 0-100, as-of dates fall inside their fiscal year, labels agree with
+    the years and dates derived from them, and schemas match schemas/.
+    """
+    from opendata.catalog.report import render_text
+    from opendata.catalog.validate import validate_path
+
+    target = path or Path(SETTINGS["PACKAGES_DIR"])
+    if schemas_dir is None and path is None:
+        schemas_dir = Path(SETTINGS["SCHEMAS_DIR"])
+    report = validate_path(target, schemas_dir)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_text(report))
+    sys.exit(0 if report.valid else 1)
+
+
+@main.command()
+@click.option(
+    "--packages",
+    "packages_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of data packages (default: the shipped ones).",
+)
+@click.option(
+    "--schemas",
+    "schemas_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of Table Schemas (default: schemas/).",
+)
+def build(packages_dir: Path | None, schemas_dir: Path | None) -> None:
+    """Embed schemas/ into each datapackage.json and record each data file's size and hash."""
+    from opendata.catalog.build import build_packages
+
+    changed = build_packages(
+        packages_dir or Path(SETTINGS["PACKAGES_DIR"]), schemas_dir or Path(SETTINGS["SCHEMAS_DIR"])
+    )
+    click.echo(
+        f"rebuilt {len(changed)} package(s): {', '.join(changed)}" if changed else "all packages up to date"
+    )
+
+
+@main.command()
+@click.option(
+    "--packages",
+    "packages_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of data packages to serve (default: the shipped ones).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve(packages_dir: Path | None, host: str, port: int, workers: int) -> None:
+    """Serve the API with gunicorn (the packages are validated and indexed first)."""
+    from opendata.server import run_gunicorn
+
+    run_gunicorn(packages_dir or Path(SETTINGS["PACKAGES_DIR"]), host=host, port=port, workers=workers)

@@ -1,0 +1,87 @@
+"""Every setting once: its name, default and meaning. OPENDATA_<NAME> overrides a default."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+    def parse(self, raw: str) -> Any:
+        if isinstance(self.default, bool):
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(self.default, int):
+            return int(raw)
+        return raw
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "PACKAGES_DIR",
+        str(PROJECT_ROOT / "datapackages"),
+        "Folder whose sub-folders each hold a datapackage.json; the catalog serves them all.",
+    ),
+    Setting(
+        "SCHEMAS_DIR",
+        str(PROJECT_ROOT / "schemas"),
+        "Folder of Table Schemas, one per resource, as schemas/<package>/<resource>.json.",
+    ),
+    Setting(
+        "CACHE_DIR",
+        str(PROJECT_ROOT / "var" / "cache"),
+        "Where the query store and prebuilt downloads are written, one set per package version.",
+    ),
+    Setting("DEFAULT_PAGE_SIZE", 100, "Rows per page when the client does not ask for a size."),
+    Setting("MAX_PAGE_SIZE", 1000, "Largest page a client may ask for; larger is a 400."),
+    Setting(
+        "COUNT_CACHE_SIZE",
+        4096,
+        "Filtered row counts remembered per process (data is immutable per version).",
+    ),
+    Setting(
+        "CACHE_MAX_AGE",
+        300,
+        "Seconds clients and proxies may reuse a response (Cache-Control max-age).",
+    ),
+    Setting("MAX_QUERY_STRING", 4096, "Longest query string accepted, in bytes; longer is a 414."),
+    Setting(
+        "BASE_URL",
+        "",
+        "Public base URL (scheme://host[:port]); empty means taken from each request.",
+    ),
+    Setting("CKAN_URL", "", "CKAN site that `opendata ckan push` writes to."),
+    Setting(
+        "CKAN_ORGANIZATION",
+        "kanagawa-prefecture",
+        "CKAN organization the datasets are pushed into.",
+    ),
+    Setting("CKAN_TIMEOUT", 30, "Seconds each CKAN API call may take."),
+)
+
+
+def defaults() -> dict[str, Any]:
+    return {s.name: s.default for s in SETTINGS}
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Defaults, overridden by OPENDATA_<NAME> variables that are set."""
+    environ = dict(os.environ) if environ is None else environ
+    values = defaults()
+    for setting in SETTINGS:
+        raw = environ.get(f"OPENDATA_{setting.name}")
+        if raw is not None:
+            values[setting.name] = setting.parse(raw)
+    return values
+
+
+def describe() -> list[dict[str, Any]]:
+    return [{f.name: getattr(s, f.name) for f in fields(s)} for s in SETTINGS]

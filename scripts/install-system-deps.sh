@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install the Debian packages a part of the project needs; safe to run again.
+#   python-venv  the venv module Debian ships separately
+#   browser      Chromium for the browser tests
+set -euo pipefail
+need=()
+for part in "$@"; do
+  case "$part" in
+    python-venv) need+=(python3-venv) ;;
+    browser) command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-noto-cjk) ;;
+    *) echo "install-system-deps: unknown part '$part'" >&2; exit 2 ;;
+  esac
+done
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-system-deps: need root to install: ${need[*]} (run: sudo apt-get install -y ${need[*]})" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${need[@]}" >/dev/null

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ROOT / "datapackages"
+SCHEMAS = ROOT / "schemas"
+REPORT_TEXT = ROOT.parent / "shared" / "source" / "kanagawa-2022-03-10-social-issues-committee.txt"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally when a prerequisite is missing; in CI (CI=true) that is a failure."""
+    if not condition:
+        if IN_CI:
+            pytest.fail(f"CI=true but {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture
+def package_copy(tmp_path: Path) -> Path:
+    """A writable copy of the shipped packages and schemas, to break on purpose."""
+    shutil.copytree(PACKAGES, tmp_path / "datapackages")
+    shutil.copytree(SCHEMAS, tmp_path / "schemas")
+    return tmp_path
