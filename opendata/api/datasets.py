@@ -1,0 +1,142 @@
+"""The catalog: index, search, dataset metadata, remote datapackage.json, zip."""
+
+from __future__ import annotations
+
+from flask import Response, send_file
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from opendata.api import representations as rep
+from opendata.api.context import api_url, json_response, service
+from opendata.api.http import not_modified, not_modified_response, strong_etag
+from opendata.api.schemas import CatalogQuery, DatasetDetail, DatasetList, ResourceDetail
+from opendata.errors import all_problem_types
+from opendata.exports.files import package_readme
+
+blp = Blueprint("datasets", __name__, url_prefix="/api/v1", description="The catalog of data packages.")
+
+
+@blp.route("/")
+class Index(MethodView):
+    @blp.response(200)
+    def get(self):
+        """API index: what exists and where"""
+        api = api_url()
+        return {
+            "title": "Kanagawa open data API",
+            "version": "v1",
+            "datasets": len(service().catalog),
+            "links": {
+                "datasets": f"{api}/datasets",
+                "openapi": f"{api}/openapi.json",
+                "docs": f"{api}/docs",
+                "problems": f"{api}/problems",
+                "ckan": f"{api.removesuffix('/api/v1')}/api/3/action/package_list",
+                "dcat": f"{api.removesuffix('/api/v1')}/catalog.jsonld",
+            },
+        }
+
+
+@blp.route("/problems")
+class Problems(MethodView):
+    @blp.response(200)
+    def get(self):
+        """The problem types errors name in their `type`"""
+        return {
+            "problems": [
+                {"type": cls("").type_uri, "slug": cls.slug, "title": cls.title, "status": cls.status}
+                for cls in all_problem_types()
+            ]
+        }
+
+
+@blp.route("/datasets")
+class Datasets(MethodView):
+    @blp.arguments(CatalogQuery, location="query", unknown=RAISE, as_kwargs=True)
+    @blp.response(200, DatasetList)
+    def get(
+        self,
+        q: str = "",
+        keyword: str | None = None,
+        theme: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ):
+        """Search the catalog (Japanese or English), filter by keyword or theme, page with limit/offset"""
+        found = service().search.search(q or "", keyword, theme)
+        page = found[offset : offset + limit]
+        api = api_url()
+        next_url = None
+        if offset + limit < len(found):
+            next_url = f"{api}/datasets?" + _query(q, keyword, theme, limit, offset + limit)
+        return {
+            "total": len(found),
+            "offset": offset,
+            "limit": limit,
+            "datasets": [rep.dataset_summary(service(), api, p) for p in page],
+            "links": {
+                "self": f"{api}/datasets?" + _query(q, keyword, theme, limit, offset),
+                "next": next_url,
+            },
+        }
+
+
+def _query(q: str, keyword: str | None, theme: str | None, limit: int, offset: int) -> str:
+    from urllib.parse import urlencode
+
+    params = {k: v for k, v in {"q": q, "keyword": keyword, "theme": theme}.items() if v}
+    return urlencode({**params, "limit": limit, "offset": offset})
+
+
+@blp.route("/datasets/<name>")
+class DatasetView(MethodView):
+    @blp.response(200, DatasetDetail)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, name: str):
+        """A dataset's metadata, versions, and links to every representation"""
+        return rep.dataset_detail(service(), api_url(), service().package(name))
+
+
+@blp.route("/datasets/<name>/datapackage.json")
+class RemoteDescriptor(MethodView):
+    @blp.response(200)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, name: str):
+        """Frictionless descriptor whose resource paths are URLs of this API"""
+        package = service().package(name)
+        return json_response(rep.remote_descriptor(api_url(), package))
+
+
+@blp.route("/datasets/<name>/download.zip")
+class PackageZip(MethodView):
+    @blp.response(200, content_type="application/zip")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, name: str) -> Response:
+        """The whole package as a zip: data, datapackage.json, schemas, README with licence"""
+        package = service().package(name)
+        etag = strong_etag(package.digest, "zip")
+        if not_modified(etag):
+            return not_modified_response(etag)
+        path = service().downloads.package_zip(
+            package, package_readme(package, rep.dataset_url(api_url(), package))
+        )
+        response = send_file(
+            path,
+            mimetype="application/zip",
+            as_attachment=True,
+            download_name=f"{package.name}-{package.version}.zip",
+            etag=etag,
+            conditional=True,
+        )
+        return response
+
+
+@blp.route("/datasets/<name>/resources/<resource>")
+class ResourceView(MethodView):
+    @blp.response(200, ResourceDetail)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, name: str, resource: str):
+        """A resource's metadata and Table Schema"""
+        package, found = service().resource(name, resource)
+        return rep.resource_detail(service(), api_url(), package, found)

@@ -1,0 +1,129 @@
+"""Packages and resources as the API shows them: plain dicts with absolute links.
+
+`api` is the absolute URL of /api/v1 for this request, so every link a client gets can be
+followed as it is.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from opendata.catalog.models import Package, Resource
+from opendata.service import DataService
+
+
+def dataset_url(api: str, package: Package) -> str:
+    return f"{api}/datasets/{package.name}"
+
+
+def resource_url(api: str, package: Package, resource: Resource) -> str:
+    return f"{dataset_url(api, package)}/resources/{resource.name}"
+
+
+def resource_links(api: str, package: Package, resource: Resource) -> dict[str, str]:
+    base = resource_url(api, package, resource)
+    download = f"{base}/download.csv"
+    return {
+        "self": base,
+        "rows": f"{base}/rows",
+        "rows_csv": f"{base}/rows.csv",
+        "download_csv": download,
+        "download_csv_excel": f"{download}?encoding=utf-8-sig",
+        "download_csv_shift_jis": f"{download}?encoding=cp932",
+        "datapackage": f"{dataset_url(api, package)}/datapackage.json",
+    }
+
+
+def dataset_links(api: str, package: Package) -> dict[str, str]:
+    base = dataset_url(api, package)
+    return {
+        "self": base,
+        "datapackage": f"{base}/datapackage.json",
+        "zip": f"{base}/download.zip",
+        "html": f"{api.removesuffix('/api/v1')}/datasets/{package.name}",
+    }
+
+
+def licence(package: Package) -> dict[str, Any]:
+    first = package.licenses[0] if package.licenses else {}
+    return {
+        "id": first.get("name"),
+        "title": first.get("title"),
+        "url": first.get("path"),
+        "attribution": package.attribution,
+    }
+
+
+def dataset_summary(service: DataService, api: str, package: Package) -> dict[str, Any]:
+    return {
+        "name": package.name,
+        "id": package.id,
+        "title": package.title,
+        "title_english": package.title_english,
+        "description": package.description,
+        "keywords": list(package.keywords),
+        "theme": package.theme,
+        "version": package.version,
+        "created": package.created,
+        "modified": package.modified,
+        "coverage": service.coverage(package),
+        "license": licence(package),
+        "source": package.source,
+        "resources": [
+            {
+                "name": r.name,
+                "title": r.title,
+                "title_english": r.title_english,
+                "rows": service.row_count(package, r),
+                "url": resource_url(api, package, r),
+            }
+            for r in package.resources
+        ],
+        "links": dataset_links(api, package),
+    }
+
+
+def dataset_detail(service: DataService, api: str, package: Package) -> dict[str, Any]:
+    body = dataset_summary(service, api, package)
+    body["contributors"] = package.descriptor.get("contributors", [])
+    body["versions"] = [
+        {
+            "version": package.version,
+            "created": package.created,
+            "modified": package.modified,
+            "digest": f"sha256:{package.digest}",
+            "current": True,
+            "datapackage": f"{dataset_url(api, package)}/datapackage.json",
+        }
+    ]
+    body["resources"] = [resource_detail(service, api, package, r) for r in package.resources]
+    return body
+
+
+def resource_detail(service: DataService, api: str, package: Package, resource: Resource) -> dict[str, Any]:
+    return {
+        "name": resource.name,
+        "dataset": package.name,
+        "title": resource.title,
+        "title_english": resource.title_english,
+        "description": resource.description,
+        "rows": service.row_count(package, resource),
+        "format": "csv",
+        "mediatype": "text/csv",
+        "bytes": resource.descriptor.get("bytes"),
+        "hash": resource.descriptor.get("hash"),
+        "schema": resource.schema,
+        "links": resource_links(api, package, resource),
+    }
+
+
+def remote_descriptor(api: str, package: Package) -> dict[str, Any]:
+    """The package's datapackage.json with each resource path an absolute URL of this API."""
+    descriptor = copy.deepcopy(package.descriptor)
+    for resource_descriptor in descriptor.get("resources", []):
+        resource = package.resource(resource_descriptor["name"])
+        if resource is not None:
+            resource_descriptor["path"] = f"{resource_url(api, package, resource)}/download.csv"
+    descriptor["homepage"] = dataset_url(api, package)
+    return descriptor

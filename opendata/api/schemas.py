@@ -1,0 +1,135 @@
+"""Wire formats: marshmallow schemas for arguments and for the OpenAPI document."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import RAISE, validate
+
+from opendata.exports.csv_export import ENCODINGS, NEWLINES
+
+
+class StrictQuery(ma.Schema):
+    class Meta:
+        unknown = RAISE  # a misspelt parameter is a 400, not silently ignored
+
+
+class CatalogQuery(StrictQuery):
+    q = ma.fields.String(metadata={"description": "Words to find, Japanese or English (all must match)."})
+    keyword = ma.fields.String(metadata={"description": "Only datasets with this keyword."})
+    theme = ma.fields.String(metadata={"description": "Only datasets of this theme."})
+    limit = ma.fields.Integer(
+        load_default=20,
+        validate=validate.Range(1, 100),
+        metadata={"description": "Datasets per page (1-100)."},
+    )
+    offset = ma.fields.Integer(
+        load_default=0, validate=validate.Range(0), metadata={"description": "Datasets to skip."}
+    )
+
+
+class CsvQuery(StrictQuery):
+    encoding = ma.fields.String(
+        load_default="utf-8",
+        validate=validate.OneOf(sorted(ENCODINGS)),
+        metadata={
+            "description": "utf-8 (no BOM, byte-faithful), utf-8-sig (BOM, for Excel) or cp932 (Shift_JIS as "
+            "Japanese Excel saves it; shift_jis is an alias). The Excel flavours neutralise "
+            "formula-like text cells."
+        },
+    )
+    header = ma.fields.String(
+        load_default="name",
+        validate=validate.OneOf(["name", "title"]),
+        metadata={"description": "Header row of field names or Japanese titles."},
+    )
+    newline = ma.fields.String(
+        validate=validate.OneOf(sorted(NEWLINES)),
+        metadata={"description": "Line endings; default lf for utf-8, crlf for the Excel flavours."},
+    )
+
+
+class Problem(ma.Schema):
+    type = ma.fields.String(metadata={"description": "URI naming the kind of problem."})
+    title = ma.fields.String()
+    status = ma.fields.Integer()
+    detail = ma.fields.String()
+    instance = ma.fields.String()
+    parameter = ma.fields.String(metadata={"description": "The request parameter at fault, if any."})
+    request_id = ma.fields.String()
+
+
+class Links(ma.Schema):
+    class Meta:
+        unknown = ma.INCLUDE
+
+    self = ma.fields.String()
+
+
+class ResourceSummary(ma.Schema):
+    name = ma.fields.String()
+    title = ma.fields.String()
+    title_english = ma.fields.String()
+    rows = ma.fields.Integer()
+    url = ma.fields.String()
+
+
+class Dataset(ma.Schema):
+    name = ma.fields.String()
+    id = ma.fields.String(metadata={"description": "Stable UUID."})
+    title = ma.fields.String()
+    title_english = ma.fields.String()
+    description = ma.fields.String()
+    keywords = ma.fields.List(ma.fields.String())
+    theme = ma.fields.String()
+    version = ma.fields.String()
+    created = ma.fields.String()
+    modified = ma.fields.String()
+    coverage = ma.fields.Dict()
+    license = ma.fields.Dict()
+    source = ma.fields.Dict()
+    resources = ma.fields.List(ma.fields.Nested(ResourceSummary))
+    links = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+
+
+class ResourceDetail(ma.Schema):
+    name = ma.fields.String()
+    dataset = ma.fields.String()
+    title = ma.fields.String()
+    title_english = ma.fields.String()
+    description = ma.fields.String()
+    rows = ma.fields.Integer()
+    format = ma.fields.String()
+    mediatype = ma.fields.String()
+    bytes = ma.fields.Integer(allow_none=True)
+    hash = ma.fields.String(allow_none=True)
+    schema = ma.fields.Dict(metadata={"description": "Frictionless Table Schema."})
+    links = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+
+
+class DatasetDetail(Dataset):
+    contributors = ma.fields.List(ma.fields.Dict())
+    versions = ma.fields.List(ma.fields.Dict())
+    resources = ma.fields.List(ma.fields.Nested(ResourceDetail))
+
+
+class DatasetList(ma.Schema):
+    total = ma.fields.Integer()
+    offset = ma.fields.Integer()
+    limit = ma.fields.Integer()
+    datasets = ma.fields.List(ma.fields.Nested(Dataset))
+    links = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(allow_none=True))
+
+
+class RowsPage(ma.Schema):
+    """Documentation only: rows are serialised directly, for speed."""
+
+    dataset = ma.fields.String()
+    resource = ma.fields.String()
+    fields = ma.fields.List(ma.fields.String())
+    rows = ma.fields.List(
+        ma.fields.Dict(), metadata={"description": "Objects keyed by field name, typed by the schema."}
+    )
+    total = ma.fields.Integer(metadata={"description": "Rows matching the filters, on every page."})
+    limit = ma.fields.Integer()
+    next = ma.fields.String(allow_none=True, metadata={"description": "Opaque cursor for the next page."})
+    next_url = ma.fields.String(allow_none=True)

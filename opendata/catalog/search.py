@@ -1,0 +1,65 @@
+"""Catalog search that works for Japanese as well as English.
+
+Japanese has no spaces between words, so word tokenisers find nothing in it. The catalog
+is small, so each package gets one folded text (NFKC, case-folded, katakana as hiragana)
+and a query matches when every one of its space-separated terms occurs in that text.
+Title matches rank first.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from opendata.catalog.models import Package
+
+_KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(ord("ァ"), ord("ヶ") + 1)}
+
+
+def fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold().translate(_KATAKANA_TO_HIRAGANA)
+
+
+@dataclass(frozen=True)
+class Indexed:
+    package: Package
+    title: str
+    text: str
+
+
+def _text(package: Package) -> str:
+    parts = [
+        package.name,
+        package.title,
+        package.title_english,
+        package.description,
+        package.theme,
+        *package.keywords,
+        *(str(v) for v in package.source.values()),
+    ]
+    for resource in package.resources:
+        parts += [resource.name, resource.title, resource.title_english, resource.description]
+        parts += [f"{f.name} {f.title} {f.description}" for f in resource.fields]
+    return fold(" ".join(parts))
+
+
+class SearchIndex:
+    def __init__(self, packages: list[Package]) -> None:
+        self.entries = [
+            Indexed(p, fold(f"{p.title} {p.title_english} {' '.join(p.keywords)}"), _text(p))
+            for p in packages
+        ]
+
+    def search(self, query: str = "", keyword: str | None = None, theme: str | None = None) -> list[Package]:
+        terms = fold(query).split()
+        hits = []
+        for position, entry in enumerate(self.entries):
+            if keyword and fold(keyword) not in {fold(k) for k in entry.package.keywords}:
+                continue
+            if theme and fold(theme) != fold(entry.package.theme):
+                continue
+            if not all(term in entry.text for term in terms):
+                continue
+            in_title = sum(term in entry.title for term in terms)
+            hits.append((-in_title, position, entry.package))
+        return [package for *_, package in sorted(hits, key=lambda hit: hit[:2])]

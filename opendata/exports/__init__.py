@@ -1,0 +1,1 @@
+"""Downloads: CSV in the encodings Japanese Excel opens, files built once per version, zips."""

@@ -1,0 +1,393 @@
+"""Row queries: parse request parameters against a Table Schema, run them as keyset pages.
+
+Filters are `field=value` or `field__op=value` with op in eq ne gt gte lt lte in notin
+contains isnull; values are typed by the schema. `sort=a,-b` sorts (a minus for
+descending), `fields=a,b` selects, `limit` sizes a page, `cursor` continues one. Every
+value reaches SQLite as a bound parameter; identifiers come only from the schema.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from opendata.catalog.models import Field, Package, Resource
+from opendata.errors import InvalidCursor, InvalidParameter, PageTooLarge, UnknownField, UnknownParameter
+from opendata.query.store import Store, quote
+
+OPERATORS = {"eq": "=", "ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+LIST_OPERATORS = {"in": "IN", "notin": "NOT IN"}
+ALL_OPERATORS = (*OPERATORS, *LIST_OPERATORS, "contains", "isnull")
+CONTROL_PARAMETERS = {"sort", "fields", "limit", "cursor"}
+
+
+@dataclass(frozen=True)
+class Filter:
+    field: str
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Sort:
+    field: str
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class RowQuery:
+    filters: tuple[Filter, ...] = ()
+    sort: tuple[Sort, ...] = ()
+    fields: tuple[str, ...] = ()
+    limit: int = 100
+    cursor: str | None = None
+
+    def filter_key(self) -> tuple:
+        return tuple(
+            (f.field, f.op, tuple(f.value) if isinstance(f.value, list) else f.value) for f in self.filters
+        )
+
+
+@dataclass
+class Page:
+    fields: list[str]
+    rows: list[dict[str, Any]]
+    total: int
+    next_cursor: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# -- parsing ------------------------------------------------------------------------
+
+
+def coerce(field_: Field, raw: str, parameter: str) -> Any:
+    """A request string as the value the schema's type says, or a 400 naming the parameter."""
+    kind = field_.type
+    try:
+        if kind in ("integer", "year"):
+            return int(raw)
+        if kind == "number":
+            value = float(raw)
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError(raw)
+            return value
+        if kind == "boolean":
+            lowered = raw.strip().lower()
+            if lowered in ("true", "1"):
+                return 1
+            if lowered in ("false", "0"):
+                return 0
+            raise ValueError(raw)
+        if kind == "date":
+            return date.fromisoformat(raw).isoformat()
+    except ValueError:
+        raise InvalidParameter(
+            f"{parameter}: {raw!r} is not a valid {kind} for field {field_.name!r}", parameter=parameter
+        ) from None
+    return raw
+
+
+def _split(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def parse_filter(resource: Resource, key: str, raw: str) -> Filter:
+    name, _, op = key.partition("__")
+    op = op or "eq"
+    field_ = resource.field(name)
+    if field_ is None:
+        if op != "eq" or name in ALL_OPERATORS:
+            raise UnknownField(f"{key}: resource {resource.name!r} has no field {name!r}", parameter=key)
+        raise UnknownParameter(
+            f"{key}: not a field of {resource.name!r} nor a known parameter; fields are "
+            f"{', '.join(resource.field_names)}",
+            parameter=key,
+        )
+    if op not in ALL_OPERATORS:
+        raise InvalidParameter(
+            f"{key}: unknown operator {op!r}; use one of {', '.join(ALL_OPERATORS)}", parameter=key
+        )
+    if op in LIST_OPERATORS:
+        values = _split(raw)
+        if not values:
+            raise InvalidParameter(f"{key}: give at least one value, separated by commas", parameter=key)
+        return Filter(name, op, [coerce(field_, v, key) for v in values])
+    if op == "isnull":
+        flag = raw.strip().lower()
+        if flag not in ("true", "false", "1", "0"):
+            raise InvalidParameter(f"{key}: isnull takes true or false, not {raw!r}", parameter=key)
+        return Filter(name, op, flag in ("true", "1"))
+    if op == "contains":
+        if field_.type != "string":
+            raise InvalidParameter(f"{key}: contains applies to text fields only", parameter=key)
+        return Filter(name, op, raw)
+    return Filter(name, op, coerce(field_, raw, key))
+
+
+def parse_query(
+    resource: Resource,
+    params: Mapping[str, Sequence[str]],
+    *,
+    default_limit: int,
+    max_limit: int,
+    extra_parameters: frozenset[str] = frozenset(),
+) -> RowQuery:
+    """Turn query parameters into a RowQuery, rejecting anything unknown or malformed."""
+    filters: list[Filter] = []
+    control: dict[str, str] = {}
+    for key, values in params.items():
+        if key in extra_parameters:
+            continue
+        if key in CONTROL_PARAMETERS:
+            if len(values) > 1:
+                raise InvalidParameter(f"{key}: give it once, not {len(values)} times", parameter=key)
+            control[key] = values[0]
+            continue
+        filters.extend(parse_filter(resource, key, raw) for raw in values)
+    return RowQuery(
+        filters=tuple(filters),
+        sort=_parse_sort(resource, control.get("sort")),
+        fields=_parse_fields(resource, control.get("fields")),
+        limit=_parse_limit(control.get("limit"), default_limit, max_limit),
+        cursor=control.get("cursor") or None,
+    )
+
+
+def _parse_sort(resource: Resource, raw: str | None) -> tuple[Sort, ...]:
+    if raw is None:
+        return ()
+    sort = []
+    for part in _split(raw):
+        descending = part.startswith("-")
+        name = part.lstrip("-+")
+        if resource.field(name) is None:
+            raise UnknownField(f"sort: resource {resource.name!r} has no field {name!r}", parameter="sort")
+        if any(s.field == name for s in sort):
+            raise InvalidParameter(f"sort: field {name!r} is named twice", parameter="sort")
+        sort.append(Sort(name, descending))
+    return tuple(sort)
+
+
+def _parse_fields(resource: Resource, raw: str | None) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    names = _split(raw)
+    if not names:
+        raise InvalidParameter("fields: name at least one field", parameter="fields")
+    unknown = [n for n in names if resource.field(n) is None]
+    if unknown:
+        raise UnknownField(
+            f"fields: resource {resource.name!r} has no field {unknown[0]!r}", parameter="fields"
+        )
+    return tuple(dict.fromkeys(names))
+
+
+def _parse_limit(raw: str | None, default: int, maximum: int) -> int:
+    if raw is None:
+        return default
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise InvalidParameter(f"limit: {raw!r} is not a whole number", parameter="limit") from None
+    if limit < 1:
+        raise InvalidParameter("limit: must be at least 1", parameter="limit")
+    if limit > maximum:
+        raise PageTooLarge(f"limit: {limit} is over the maximum page size of {maximum}", parameter="limit")
+    return limit
+
+
+# -- SQL ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SortKey:
+    expression: str
+    descending: bool
+
+
+def where_clause(query: RowQuery) -> tuple[str, list[Any]]:
+    parts, params = [], []
+    for f in query.filters:
+        column = quote(f.field)
+        if f.op == "isnull":
+            parts.append(f"{column} IS NULL" if f.value else f"{column} IS NOT NULL")
+        elif f.op in LIST_OPERATORS:
+            parts.append(f"{column} {LIST_OPERATORS[f.op]} ({', '.join('?' for _ in f.value)})")
+            params.extend(f.value)
+        elif f.op == "contains":
+            parts.append(f"instr({column}, ?) > 0")
+            params.append(f.value)
+        else:
+            parts.append(f"{column} {OPERATORS[f.op]} ?")
+            params.append(f.value)
+    return (" AND ".join(parts) or "1"), params
+
+
+def sort_keys(query: RowQuery, nullable: frozenset[str]) -> list[SortKey]:
+    """Sort keys that never hold NULL, so keyset comparisons stay exact.
+
+    A nullable column sorts as (column IS NOT NULL, column): nulls first ascending, last
+    descending, the way SQLite orders them. `_rowid` breaks ties, so the order is total.
+    """
+    keys = []
+    for s in query.sort:
+        if s.field in nullable:
+            keys.append(SortKey(f"({quote(s.field)} IS NOT NULL)", s.descending))
+        keys.append(SortKey(quote(s.field), s.descending))
+    tie_descending = keys[0].descending if keys else False
+    keys.append(SortKey("_rowid", tie_descending))
+    return keys
+
+
+def after_clause(keys: list[SortKey], values: list[Any]) -> tuple[str, list[Any]]:
+    """Rows strictly after `values` in the order of `keys`."""
+    if len({k.descending for k in keys}) == 1:
+        # One direction: a row-value comparison, which SQLite answers from an index.
+        op = "<" if keys[0].descending else ">"
+        columns = ", ".join(k.expression for k in keys)
+        return f"({columns}) {op} ({', '.join('?' for _ in keys)})", list(values)
+    ors, params = [], []
+    for i, key in enumerate(keys):
+        ands = [f"{k.expression} IS ?" for k in keys[:i]]
+        ands.append(f"{key.expression} {'<' if key.descending else '>'} ?")
+        ors.append("(" + " AND ".join(ands) + ")")
+        params.extend(values[: i + 1])
+    return "(" + " OR ".join(ors) + ")", params
+
+
+# -- cursors ------------------------------------------------------------------------
+
+
+def _shape(resource: Resource, query: RowQuery) -> str:
+    """What a cursor is only valid for: the same resource, sort and filters."""
+    text = json.dumps(
+        [resource.name, [(s.field, s.descending) for s in query.sort], query.filter_key()], default=str
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def encode_cursor(resource: Resource, query: RowQuery, values: list[Any]) -> str:
+    payload = json.dumps({"s": _shape(resource, query), "k": values}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def decode_cursor(resource: Resource, query: RowQuery, token: str, width: int) -> list[Any]:
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        values = payload["k"]
+        shape = payload["s"]
+    except (ValueError, TypeError, KeyError):
+        raise InvalidCursor("cursor: not a cursor this API issued", parameter="cursor") from None
+    if shape != _shape(resource, query):
+        raise InvalidCursor(
+            "cursor: issued for a different sort or filter; start again without it", parameter="cursor"
+        )
+    if not isinstance(values, list) or len(values) != width:
+        raise InvalidCursor("cursor: not a cursor this API issued", parameter="cursor")
+    return values
+
+
+# -- execution ---------------------------------------------------------------------
+
+
+class CountCache:
+    """Filtered row counts by (package digest, resource, filters): the data never changes under a digest."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._counts: OrderedDict[tuple, int] = OrderedDict()
+
+    def get(self, key: tuple) -> int | None:
+        value = self._counts.get(key)
+        if value is not None:
+            self._counts.move_to_end(key)
+        return value
+
+    def put(self, key: tuple, value: int) -> None:
+        self._counts[key] = value
+        if len(self._counts) > self.size:
+            self._counts.popitem(last=False)
+
+
+class Engine:
+    def __init__(self, store: Store, count_cache_size: int = 4096) -> None:
+        self.store = store
+        self.counts = CountCache(count_cache_size)
+
+    def count(self, package: Package, resource: Resource, query: RowQuery) -> int:
+        info = self.store.info(package, resource)
+        if not query.filters:
+            return info.row_count
+        key = (package.digest, resource.name, query.filter_key())
+        total = self.counts.get(key)
+        if total is None:
+            where, params = where_clause(query)
+            sql = f"SELECT count(*) FROM {quote(resource.name)} WHERE {where}"
+            total = self.store.connection(package).execute(sql, params).fetchone()[0]
+            self.counts.put(key, total)
+        return total
+
+    def page(self, package: Package, resource: Resource, query: RowQuery) -> Page:
+        info = self.store.info(package, resource)
+        keys = sort_keys(query, info.nullable)
+        names = list(query.fields or resource.field_names)
+        where, params = where_clause(query)
+        if query.cursor:
+            after, after_params = after_clause(keys, decode_cursor(resource, query, query.cursor, len(keys)))
+            where, params = f"{where} AND {after}", [*params, *after_params]
+        key_columns = [k.expression for k in keys]
+        select = ", ".join([*(quote(n) for n in names), *key_columns])
+        order = ", ".join(f"{k.expression} {'DESC' if k.descending else 'ASC'}" for k in keys)
+        sql = f"SELECT {select} FROM {quote(resource.name)} WHERE {where} ORDER BY {order} LIMIT ?"
+        records = self.store.connection(package).execute(sql, [*params, query.limit + 1]).fetchall()
+        has_more = len(records) > query.limit
+        records = records[: query.limit]
+        width = len(names)
+        next_cursor = None
+        if has_more and records:
+            next_cursor = encode_cursor(resource, query, list(records[-1][width:]))
+        to_json = row_converter(resource, names)
+        rows = [to_json(record[:width]) for record in records]
+        return Page(names, rows, self.count(package, resource, query), next_cursor)
+
+    def iter_records(
+        self, package: Package, resource: Resource, query: RowQuery, batch: int = 5000
+    ) -> Iterator[tuple[Any, ...]]:
+        """Every matching row, as tuples in the query's field order (booleans as 0/1)."""
+        info = self.store.info(package, resource)
+        keys = sort_keys(query, info.nullable)
+        names = list(query.fields or resource.field_names)
+        where, params = where_clause(query)
+        order = ", ".join(f"{k.expression} {'DESC' if k.descending else 'ASC'}" for k in keys)
+        columns = ", ".join(quote(n) for n in names)
+        sql = f"SELECT {columns} FROM {quote(resource.name)} WHERE {where} ORDER BY {order}"
+        cursor = self.store.connection(package).execute(sql, params)
+        while True:
+            chunk = cursor.fetchmany(batch)
+            if not chunk:
+                return
+            yield from chunk
+
+
+def row_converter(resource: Resource, names: list[str]):
+    """SQLite tuples to JSON objects; only booleans need converting back from 0/1."""
+    booleans = [
+        i for i, n in enumerate(names) if (f := resource.field(n)) is not None and f.type == "boolean"
+    ]
+    if not booleans:
+        return lambda record: dict(zip(names, record, strict=True))
+
+    def convert(record: tuple) -> dict[str, Any]:
+        values = list(record)
+        for i in booleans:
+            if values[i] is not None:
+                values[i] = bool(values[i])
+        return dict(zip(names, values, strict=True))
+
+    return convert

@@ -1,0 +1,144 @@
+"""One SQLite file per package version, built from its CSVs and indexed on every field.
+
+The file name carries the package's content digest, so a new version builds a new file
+and a running server keeps reading the old one until it reloads. Files are built under a
+temporary name and renamed into place: a crash leaves no half-built store behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from opendata.catalog.models import Field, Package, Resource
+
+SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "year": "INTEGER"}
+BATCH = 10_000
+
+
+def quote(identifier: str) -> str:
+    """Quote an SQL identifier. Identifiers come from schemas, never from requests."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _converter(field: Field):
+    if field.type in ("integer", "year"):
+        return lambda v: int(v) if v != "" else None
+    if field.type == "number":
+        return lambda v: float(v) if v != "" else None
+    if field.type == "boolean":
+        trues = {"true", "True", "TRUE", "1", "yes"}
+        return lambda v: (1 if v in trues else 0) if v != "" else None
+    return lambda v: v if v != "" else None
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    row_count: int
+    nullable: frozenset[str]  # fields that hold at least one null
+
+
+class Store:
+    """Builds (once) and opens the SQLite file of each package."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.directory = Path(cache_dir) / "store"
+        self._local = threading.local()
+        self._info: dict[tuple[str, str], TableInfo] = {}
+
+    def path_for(self, package: Package) -> Path:
+        return self.directory / f"{package.name}-{package.digest[:20]}.sqlite"
+
+    def ensure(self, package: Package) -> Path:
+        path = self.path_for(package)
+        if not path.exists():
+            self.directory.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temp.unlink(missing_ok=True)
+            try:
+                build_database(package, temp)
+                os.replace(temp, path)
+            finally:
+                temp.unlink(missing_ok=True)
+        return path
+
+    def connection(self, package: Package) -> sqlite3.Connection:
+        """A read-only connection of this thread (connections must not cross a fork)."""
+        connections = getattr(self._local, "connections", None)
+        if connections is None or getattr(self._local, "pid", None) != os.getpid():
+            connections = self._local.connections = {}
+            self._local.pid = os.getpid()
+        path = self.ensure(package)
+        connection = connections.get(path)
+        if connection is None:
+            connection = sqlite3.connect(
+                f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False
+            )
+            connection.execute("PRAGMA query_only = 1")
+            connection.execute("PRAGMA cache_size = -65536")
+            connection.execute("PRAGMA mmap_size = 1073741824")
+            connections[path] = connection
+        return connection
+
+    def info(self, package: Package, resource: Resource) -> TableInfo:
+        key = (package.digest, resource.name)
+        info = self._info.get(key)
+        if info is None:
+            connection = self.connection(package)
+            count, nullable = connection.execute(
+                "SELECT row_count, nullable FROM _tables WHERE name = ?", (resource.name,)
+            ).fetchone()
+            info = self._info[key] = TableInfo(count, frozenset(filter(None, nullable.split(","))))
+        return info
+
+
+def build_database(package: Package, path: Path) -> None:
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA journal_mode = OFF")
+        connection.execute("PRAGMA synchronous = OFF")
+        connection.execute("CREATE TABLE _tables (name TEXT PRIMARY KEY, row_count INTEGER, nullable TEXT)")
+        for resource in package.resources:
+            _load_resource(connection, resource)
+        connection.commit()
+        connection.execute("ANALYZE")
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def _load_resource(connection: sqlite3.Connection, resource: Resource) -> None:
+    table = quote(resource.name)
+    columns = ", ".join(f"{quote(f.name)} {SQL_TYPES.get(f.type, 'TEXT')}" for f in resource.fields)
+    connection.execute(f"CREATE TABLE {table} (_rowid INTEGER PRIMARY KEY, {columns})")
+    converters = [_converter(f) for f in resource.fields]
+    names = [f.name for f in resource.fields]
+    placeholders = ", ".join("?" for _ in names)
+    insert = f"INSERT INTO {table} ({', '.join(quote(n) for n in names)}) VALUES ({placeholders})"
+    count = 0
+    with resource.path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        positions = [header.index(n) for n in names]
+        batch = []
+        for record in reader:
+            batch.append([convert(record[i]) for convert, i in zip(converters, positions, strict=True)])
+            if len(batch) >= BATCH:
+                connection.executemany(insert, batch)
+                count += len(batch)
+                batch.clear()
+        connection.executemany(insert, batch)
+        count += len(batch)
+    for name in names:
+        index = quote(f"{resource.name}__{name}")
+        connection.execute(f"CREATE INDEX {index} ON {table} ({quote(name)})")
+    nullable = [
+        n
+        for n in names
+        if connection.execute(f"SELECT 1 FROM {table} WHERE {quote(n)} IS NULL LIMIT 1").fetchone()
+    ]
+    connection.execute("INSERT INTO _tables VALUES (?, ?, ?)", (resource.name, count, ",".join(nullable)))
