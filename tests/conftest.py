@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ROOT / "datapackages"
@@ -27,3 +28,27 @@ def package_copy(tmp_path: Path) -> Path:
     shutil.copytree(PACKAGES, tmp_path / "datapackages")
     shutil.copytree(SCHEMAS, tmp_path / "schemas")
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    from opendata.app import create_app
+
+    app = create_app({"CACHE_DIR": str(tmp_path_factory.mktemp("cache")), "TESTING": True})
+    return app
+
+
+class ClosingClient(FlaskClient):
+    """Reads and closes every response, as a WSGI server does, so file handles never leak."""
+
+    def open(self, *args, **kwargs):
+        response = super().open(*args, **kwargs)
+        response.get_data()
+        response.close()
+        return response
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = ClosingClient
+    return app.test_client()

@@ -247,8 +247,8 @@ def sort_keys(query: RowQuery, nullable: frozenset[str]) -> list[SortKey]:
 
 def after_clause(keys: list[SortKey], values: list[Any]) -> tuple[str, list[Any]]:
     """Rows strictly after `values` in the order of `keys`."""
-    if len({k.descending for k in keys}) == 1:
-        # One direction: a row-value comparison, which SQLite answers from an index.
+    if len({k.descending for k in keys}) == 1 and None not in values:
+        # One direction and no nulls: a row-value comparison, which SQLite answers from an index.
         op = "<" if keys[0].descending else ">"
         columns = ", ".join(k.expression for k in keys)
         return f"({columns}) {op} ({', '.join('?' for _ in keys)})", list(values)

@@ -16,8 +16,12 @@ from pathlib import Path
 
 from opendata.catalog.models import Field, Package, Resource
 
-SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "year": "INTEGER"}
+# Numbers get no affinity (BLOB): SQLite then keeps 7 an INTEGER and 85.0 a REAL exactly as
+# loaded, where REAL or NUMERIC affinity would turn one into the other.
+SQL_TYPES = {"integer": "INTEGER", "number": "BLOB", "boolean": "INTEGER", "year": "INTEGER"}
 BATCH = 10_000
+# Bumped whenever the way a store is built changes, so stale stores are never reused.
+STORE_FORMAT = 2
 
 
 def quote(identifier: str) -> str:
@@ -29,7 +33,8 @@ def _converter(field: Field):
     if field.type in ("integer", "year"):
         return lambda v: int(v) if v != "" else None
     if field.type == "number":
-        return lambda v: float(v) if v != "" else None
+        # Keep 7 an integer and 85.0 a real, so JSON and CSV give back the figure as published.
+        return lambda v: (int(v) if v.lstrip("-").isdigit() else float(v)) if v != "" else None
     if field.type == "boolean":
         trues = {"true", "True", "TRUE", "1", "yes"}
         return lambda v: (1 if v in trues else 0) if v != "" else None
@@ -51,7 +56,7 @@ class Store:
         self._info: dict[tuple[str, str], TableInfo] = {}
 
     def path_for(self, package: Package) -> Path:
-        return self.directory / f"{package.name}-{package.digest[:20]}.sqlite"
+        return self.directory / f"{package.name}-{package.digest[:20]}-v{STORE_FORMAT}.sqlite"
 
     def ensure(self, package: Package) -> Path:
         path = self.path_for(package)

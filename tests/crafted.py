@@ -1,0 +1,70 @@
+"""Small data packages written by tests, for cases the shipped data does not contain."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from opendata.catalog.models import file_digest
+
+
+def write_package(
+    root: Path,
+    name: str,
+    fields: list[dict[str, Any]],
+    rows: list[list[Any]],
+    primary_key: list[str] | None = None,
+) -> Path:
+    directory = root / name
+    (directory / "data").mkdir(parents=True)
+    data = directory / "data" / f"{name}.csv"
+    with data.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow([f["name"] for f in fields])
+        writer.writerows(rows)
+    schema: dict[str, Any] = {"fields": fields, "missingValues": [""]}
+    if primary_key:
+        schema["primaryKey"] = primary_key
+    descriptor = {
+        "name": name,
+        "id": f"00000000-0000-4000-8000-{abs(hash(name)) % 10**12:012d}",
+        "title": name,
+        "version": "1.0.0",
+        "created": "2026-01-01T00:00:00Z",
+        "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}],
+        "resources": [
+            {
+                "name": name,
+                "path": f"data/{name}.csv",
+                "format": "csv",
+                "encoding": "utf-8",
+                "profile": "tabular-data-resource",
+                "schema": schema,
+                "bytes": data.stat().st_size,
+                "hash": f"sha256:{file_digest(data)}",
+            }
+        ],
+    }
+    (directory / "datapackage.json").write_text(
+        json.dumps(descriptor, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    return directory
+
+
+TRICKY_FIELDS = [
+    {"name": "id", "type": "integer", "title": "番号"},
+    {"name": "label", "type": "string", "title": "ラベル"},
+    {"name": "amount", "type": "number", "title": "金額"},
+]
+# Cells a spreadsheet would run as formulas, commas, quotes and newlines, and a negative number.
+TRICKY_ROWS = [
+    [1, "=SUM(A1:A2)", -5],
+    [2, "+81-3-1234", 1.5],
+    [3, "-minus", 2],
+    [4, "@cmd", 3],
+    [5, "\ttab", 4],
+    [6, 'comma, "quote"\nnewline', 5],
+    [7, "普通の値", 6],
+]
