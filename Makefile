@@ -11,7 +11,7 @@ WORKERS ?= 2
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is required"; exit 1; }
-	@$(PYTHON) -m venv --help >/dev/null 2>&1 || scripts/install-system-deps.sh python-venv
+	@$(PYTHON) -c 'import ensurepip' >/dev/null 2>&1 || scripts/install-system-deps.sh python-venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
