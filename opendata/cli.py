@@ -110,7 +110,15 @@ def build(packages_dir: Path | None, schemas_dir: Path | None) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
 def serve(packages_dir: Path | None, host: str, port: int, workers: int) -> None:
-    """Serve the API with gunicorn (the packages are validated and indexed first)."""
+    """Serve the API with gunicorn; packages are validated first and nothing invalid is published."""
+    from opendata.catalog.report import render_text
+    from opendata.catalog.validate import validate_once
     from opendata.server import run_gunicorn
 
-    run_gunicorn(packages_dir or Path(SETTINGS["PACKAGES_DIR"]), host=host, port=port, workers=workers)
+    target = packages_dir or Path(SETTINGS["PACKAGES_DIR"])
+    schemas = Path(SETTINGS["SCHEMAS_DIR"]) if packages_dir is None else None
+    report = validate_once(target, Path(SETTINGS["CACHE_DIR"]), schemas)
+    if not report.valid:
+        click.echo(render_text(report), err=True)
+        fail(f"not serving {target}: {report.issue_count} validation issue(s)")
+    run_gunicorn(target, host=host, port=port, workers=workers)
