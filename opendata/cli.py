@@ -122,3 +122,8 @@ def serve(packages_dir: Path | None, host: str, port: int, workers: int) -> None
         click.echo(render_text(report), err=True)
         fail(f"not serving {target}: {report.issue_count} validation issue(s)")
     run_gunicorn(target, host=host, port=port, workers=workers)
+
+
+from opendata.ckan.cli import ckan  # noqa: E402  (the `opendata ckan` sub-commands live with the CKAN code)
+
+main.add_command(ckan)

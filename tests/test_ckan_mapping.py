@@ -1,0 +1,107 @@
+"""A data package as a CKAN dataset: ids, tags, licence, extras, resources and Table Schemas."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+import pytest
+
+from opendata.catalog import load_catalog
+from opendata.ckan import mapping
+from tests.ckan.fake import CORE_FIELDS
+from tests.conftest import PACKAGES
+
+CATALOG = load_catalog(PACKAGES)
+API = "https://data.example.jp/api/v1"
+CKAN_TAG = re.compile(r"[\w \-.]*$")  # ckan.logic.validators.tag_name_validator
+
+
+@pytest.mark.parametrize(
+    ("keywords", "expected"),
+    [
+        (["孤独・孤立"], ["孤独 孤立"]),  # the middle dot is not \w: CKAN would refuse the tag
+        (["LINE相談", "e-kanagawa", "DX"], ["LINE相談", "e-kanagawa", "DX"]),
+        (["a", "相"], []),  # shorter than CKAN's minimum of 2
+        (["RPA", "RPA", "R・P・A"], ["RPA", "R P A"]),
+        (["x" * 150], ["x" * 100]),
+        (["生理の貧困 / period poverty"], ["生理の貧困 period poverty"]),
+    ],
+)
+def test_keywords_become_tags_ckan_accepts(keywords, expected):
+    assert mapping.tags(keywords) == expected
+
+
+@pytest.mark.parametrize("package", list(CATALOG), ids=lambda p: p.name)
+def test_every_package_maps_to_a_dataset_ckan_would_validate(package):
+    spec = mapping.dataset(package, "kanagawa-prefecture", API)
+    fields = spec.fields
+    assert fields["id"] == package.id and uuid.UUID(fields["id"])
+    assert fields["name"] == package.name
+    assert fields["title"] == package.title  # Japanese; the English title is an extra
+    assert fields["license_id"] == "cc-by"
+    assert fields["owner_org"] == "kanagawa-prefecture"
+    assert fields["tags"] and all(
+        2 <= len(t["name"]) <= 100 and CKAN_TAG.match(t["name"]) for t in fields["tags"]
+    )
+    extras = {e["key"]: e["value"] for e in fields["extras"]}
+    assert not extras.keys() & CORE_FIELDS
+    assert all(isinstance(v, str) and v for v in extras.values())
+    assert extras["title_english"] == package.title_english
+    assert extras["source_report"] == package.source["title"]
+    assert extras["section"] == package.source["section"]
+    assert ("page" in extras) or ("page_note" in extras)
+    assert extras["attribution"] == package.attribution
+    assert extras["content_digest"] == f"sha256:{package.digest}"
+    assert fields["version"] == package.version
+
+
+@pytest.mark.parametrize("package", list(CATALOG), ids=lambda p: p.name)
+def test_resources_are_each_csv_then_the_descriptor_then_the_api(package):
+    specs = mapping.resources(package, API)
+    assert len(specs) == len(package.resources) + 2
+    ids = [s.id for s in specs]
+    assert len(set(ids)) == len(ids) and all(uuid.UUID(i).version == 5 for i in ids)
+    assert ids == [s.id for s in mapping.resources(package, API)]  # stable
+    for spec, resource in zip(specs, package.resources, strict=False):
+        assert spec.upload is not None and spec.upload.path == resource.path
+        assert spec.upload.filename == f"{resource.name}.csv"
+        assert spec.fields["hash"] == f"sha256:{resource.digest}"
+        assert spec.fields["size"] == resource.path.stat().st_size
+        assert json.loads(spec.fields["schema"]) == resource.schema  # ckanext-validation's field
+        assert "url" not in spec.fields
+    descriptor, api = specs[-2], specs[-1]
+    assert descriptor.upload is not None and descriptor.upload.filename == "datapackage.json"
+    pushed = json.loads(descriptor.upload.read())
+    assert pushed["id"] == package.id
+    assert all(r["path"].startswith(f"{API}/datasets/{package.name}/") for r in pushed["resources"])
+    assert api.upload is None and api.fields["url"] == f"{API}/datasets/{package.name}"
+
+
+def test_link_mode_links_every_csv_to_the_api_download():
+    package = CATALOG.get("mental-health-consultation")
+    specs = mapping.resources(package, API, upload=False)
+    assert all(s.upload is None for s in specs)
+    assert [s.fields["url"] for s in specs[:2]] == [
+        f"{API}/datasets/mental-health-consultation/resources/{r.name}/download.csv"
+        for r in package.resources
+    ]
+    assert specs[2].fields["url"].endswith("/datapackage.json")
+    assert [s.id for s in specs] == [s.id for s in mapping.resources(package, API)]
+
+
+def test_resource_ids_derive_from_the_package_uuid_and_the_resource_name():
+    package = CATALOG.get("key-figures")
+    expected = str(uuid.uuid5(uuid.UUID(package.id), "key-figures"))
+    assert mapping.resource_id(package, "key-figures") == expected
+
+
+def test_the_organization_is_the_publisher():
+    org = mapping.organization("kanagawa-prefecture", list(CATALOG))
+    assert org == {
+        "name": "kanagawa-prefecture",
+        "title": "神奈川県",
+        "description": "神奈川県（全国地方公共団体コード 140007）",
+    }
+    assert uuid.UUID(mapping.organization_id("kanagawa-prefecture")).version == 5
