@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from opendata import api, config
+from opendata import api, config, web
 from opendata.api import http
 from opendata.service import DataService
 
@@ -21,4 +21,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["opendata"] = DataService.from_settings(app.config)
     http.init_app(app)
     api.init_app(app)
+    web.init_app(app)
     return app

@@ -1,0 +1,142 @@
+"""Everything the dataset page shows, assembled from the service and the API's representations.
+
+No Flask here: the view passes in what the request asked for and renders the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from opendata.catalog.models import Field, Package, Resource
+from opendata.errors import ResourceNotFound
+from opendata.query.engine import RowQuery, Sort
+from opendata.service import DataService
+from opendata.web import charts, i18n, jsonld
+from opendata.web.examples import Example, examples
+from opendata.web.preview import Preview, build_preview
+
+
+@dataclass(frozen=True)
+class Download:
+    key: str  # message key of its label
+    url: str
+    format: str  # csv-utf-8, csv-utf-8-sig, csv-cp932, json, ...
+    attachment: bool
+    size: int | None = None  # bytes, where known
+    limit: int | None = None  # rows a JSON link returns at most
+
+
+@dataclass(frozen=True)
+class ResourceSection:
+    name: str
+    title: str
+    other_title: str
+    description: str
+    rows: int
+    fields: tuple[Field, ...]
+    charts: list[charts.Chart]
+    preview: Preview
+    downloads: list[Download]
+
+
+@dataclass(frozen=True)
+class PreviewRequest:
+    resource: str | None
+    sort: str | None
+    page: int
+
+
+@dataclass(frozen=True)
+class DatasetPage:
+    detail: dict[str, Any]
+    title: str
+    other_title: str
+    description: str
+    other_description: str
+    resources: list[ResourceSection]
+    package_downloads: list[Download]
+    examples: list[Example]
+    jsonld: dict[str, Any]
+    multiple: bool  # more than one resource: preview links name theirs
+
+
+def build(
+    service: DataService,
+    package: Package,
+    detail: dict[str, Any],
+    asked: PreviewRequest,
+    *,
+    lang: str,
+    page_url: str,
+    page_size: int,
+    max_pages: int,
+    max_json_rows: int,
+) -> DatasetPage:
+    selected = asked.resource or package.resources[0].name
+    if package.resource(selected) is None:
+        raise ResourceNotFound(f"dataset {package.name!r} has no resource {selected!r}", parameter="resource")
+    sections = []
+    for resource, resource_detail in zip(package.resources, detail["resources"], strict=True):
+        chosen = resource.name == selected
+        preview = build_preview(
+            service.engine,
+            package,
+            resource,
+            sort=asked.sort if chosen else None,
+            page=asked.page if chosen else 1,
+            page_size=page_size,
+            max_pages=max_pages,
+        )
+        sections.append(_section(service, package, resource, resource_detail, preview, lang, max_json_rows))
+    japanese, english = i18n.split_bilingual(detail["description"])
+    titles = (detail["title"], detail["title_english"] or detail["title"])
+    return DatasetPage(
+        detail=detail,
+        title=titles[1] if lang == "en" else titles[0],
+        other_title=titles[0] if lang == "en" else titles[1],
+        description=(english if lang == "en" else japanese) or detail["description"],
+        other_description=(japanese if lang == "en" else english),
+        resources=sections,
+        package_downloads=[
+            Download("datapackage", detail["links"]["datapackage"], "datapackage", attachment=False),
+            Download("zip", detail["links"]["zip"], "zip", attachment=True),
+        ],
+        examples=examples(detail),
+        jsonld=jsonld.dataset(detail, page_url),
+        multiple=len(package.resources) > 1,
+    )
+
+
+def _section(
+    service: DataService,
+    package: Package,
+    resource: Resource,
+    detail: dict[str, Any],
+    preview: Preview,
+    lang: str,
+    max_json_rows: int,
+) -> ResourceSection:
+    links = detail["links"]
+    series_rows = []
+    if charts.is_time_series(resource):
+        query = RowQuery(sort=tuple(Sort(n) for n in charts.time_sort(resource)), limit=charts.MAX_POINTS + 1)
+        series_rows = service.engine.page(package, resource, query).rows
+    return ResourceSection(
+        name=resource.name,
+        title=(resource.title_english or resource.title) if lang == "en" else resource.title,
+        other_title=resource.title if lang == "en" else resource.title_english,
+        description=resource.description,
+        rows=detail["rows"],
+        fields=resource.fields,
+        charts=charts.resource_charts(resource, series_rows, lang),
+        preview=preview,
+        downloads=[
+            Download("csv_utf8", links["download_csv"], "csv-utf-8", True, detail.get("bytes")),
+            Download("csv_excel", links["download_csv_excel"], "csv-utf-8-sig", True),
+            Download("csv_sjis", links["download_csv_shift_jis"], "csv-cp932", True),
+            Download(
+                "json_rows", f"{links['rows']}?limit={max_json_rows}", "json", False, limit=max_json_rows
+            ),
+        ],
+    )

@@ -1,0 +1,114 @@
+"""The catalog's pages: the home page (and its search results) and one page per dataset."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request
+
+from opendata import errors
+from opendata.api import representations as rep
+from opendata.api.context import api_url, service
+from opendata.web import context, dataset_page, listing
+from opendata.web import errors as web_errors
+from opendata.web.context import current_language, page_url
+from opendata.web.preview import parse_page
+
+bp = Blueprint(
+    "web",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/web/static",
+)
+bp.register_error_handler(errors.Problem, web_errors.problem_page)
+bp.register_error_handler(Exception, web_errors.unexpected_page)
+bp.context_processor(context.template_globals)
+
+# Pages send no inline script or style and load nothing from elsewhere.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def with_args(parse: Callable[[Any], dict[str, Any]]):
+    """Parse the query string with `parse` and pass what it returns as keyword arguments."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(**kwargs):
+            return view(**kwargs, **parse(request.args))
+
+        return wrapper
+
+    return decorate
+
+
+def home_args(args) -> dict[str, Any]:
+    return {"q": args.get("q", "").strip(), "theme": args.get("theme", "").strip() or None}
+
+
+def dataset_args(args) -> dict[str, Any]:
+    return {
+        "asked": dataset_page.PreviewRequest(
+            resource=args.get("resource") or None,
+            sort=args.get("sort") or None,
+            page=parse_page(args.get("page")),
+        )
+    }
+
+
+@bp.get("/")
+@with_args(home_args)
+def home(q: str, theme: str | None) -> str:
+    """The catalog grouped by the report's sections and by theme, or the results of a search."""
+    lang, data, api = current_language(), service(), api_url()
+    summaries = {p.name: rep.dataset_summary(data, api, p) for p in data.catalog}
+    searching = bool(q or theme)
+    found = [summaries[p.name] for p in data.search.search(q, None, theme)] if searching else []
+    return render_template(
+        "home.html",
+        q=q,
+        theme=theme,
+        searching=searching,
+        results=[listing.card(s, lang) for s in found],
+        sections=listing.by_section(list(summaries.values()), lang),
+        themes=listing.by_theme(list(summaries.values()), lang),
+    )
+
+
+@bp.get("/datasets")
+def datasets() -> Response:
+    return redirect(page_url("web.home"))
+
+
+@bp.get("/datasets/<name>")
+@with_args(dataset_args)
+def dataset(name: str, asked: dataset_page.PreviewRequest) -> str:
+    """A dataset: what it is, where it comes from, its data as table and chart, its downloads."""
+    data, config = service(), current_app.config
+    package = data.package(name)
+    page = dataset_page.build(
+        data,
+        package,
+        rep.dataset_detail(data, api_url(), package),
+        asked,
+        lang=current_language(),
+        page_url=api_url().removesuffix("/api/v1") + f"/datasets/{package.name}",
+        page_size=config["WEB_PREVIEW_ROWS"],
+        max_pages=config["WEB_PREVIEW_PAGES"],
+        max_json_rows=config["MAX_PAGE_SIZE"],
+    )
+    return render_template("dataset.html", page=page, api_docs=api_url() + "/docs")
+
+
+@bp.after_request
+def security_headers(response: Response) -> Response:
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    return response
