@@ -37,6 +37,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix opendata tests scripts wsgi.py
 
 test: $(STAMP) lint validate
+	scripts/install-system-deps.sh browser
 	$(BIN)/pytest -q
 
 check: test
