@@ -1,0 +1,423 @@
+"""The human catalog through the Flask test client: content in the HTML, languages, JSON-LD, errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from opendata.web import charts, i18n, listing
+from tests.conftest import PACKAGES
+
+HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+SHIPPED = sorted(p.name for p in PACKAGES.iterdir() if (p / "datapackage.json").is_file())
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class Node:
+    def __init__(self, tag: str, attrs: dict[str, str | None], parent: Node | None) -> None:
+        self.tag, self.attrs, self.parent = tag, attrs, parent
+        self.children: list[Node | str] = []
+
+    @property
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text for c in self.children)
+
+    def find_all(self, tag: str | None = None, **attrs: str) -> list[Node]:
+        found = []
+        for child in self.children:
+            if isinstance(child, Node):
+                if (tag is None or child.tag == tag) and all(child.has(k, v) for k, v in attrs.items()):
+                    found.append(child)
+                found.extend(child.find_all(tag, **attrs))
+        return found
+
+    def has(self, key: str, value: str) -> bool:
+        """class_="x" matches one of the classes; data_testid matches data-testid."""
+        name = key.rstrip("_").replace("_", "-")
+        if name == "class":
+            return value in (self.attrs.get("class") or "").split()
+        return self.attrs.get(name) == value
+
+    def find(self, tag: str | None = None, **attrs: str) -> Node:
+        found = self.find_all(tag, **attrs)
+        assert found, f"no <{tag} {attrs}>"
+        return found[0]
+
+
+class Parser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = self.current = Node("#document", {}, None)
+
+    def handle_starttag(self, tag, attrs):
+        node = Node(tag, dict(attrs), self.current)
+        self.current.children.append(node)
+        if tag not in VOID:
+            self.current = node
+
+    def handle_endtag(self, tag):
+        node = self.current
+        while node.parent is not None and node.tag != tag:
+            node = node.parent
+        if node.parent is not None:
+            self.current = node.parent
+
+    def handle_data(self, data):
+        self.current.children.append(data)
+
+
+def parse(response) -> Node:
+    assert response.mimetype == "text/html"
+    parser = Parser()
+    parser.feed(response.get_data(as_text=True))
+    return parser.root
+
+
+def words(node: Node) -> str:
+    return re.sub(r"\s+", " ", node.text).strip()
+
+
+def get(client, url: str, status: int = 200) -> Node:
+    response = client.get(url, headers=HTML)
+    assert response.status_code == status, response.get_data(as_text=True)[:500]
+    return parse(response)
+
+
+# -- the home page --------------------------------------------------------------------
+
+
+def test_home_is_japanese_with_a_search_box_and_every_dataset(client):
+    page = get(client, "/")
+    assert page.find("html").attrs["lang"] == "ja"
+    search = page.find("form", role="search")
+    assert search.find("input", type="search").attrs["name"] == "q"
+    assert page.find("label", for_="q").text.startswith("キーワードで検索")
+    links = {a.attrs["href"] for a in page.find_all("a")}
+    for name in SHIPPED:
+        assert f"/datasets/{name}" in links
+
+
+def test_home_groups_by_report_section_and_by_theme(client):
+    page = get(client, "/")
+    by_section = page.find("section", class_="by-section")
+    headings = [words(h) for h in by_section.find_all("h3")]
+    assert headings[0] == "1 孤立・孤独対策について"
+    assert "1(4) 孤独・孤立に陥っている方への支援" in headings
+    assert headings.index("1(4) 孤独・孤立に陥っている方への支援") < headings.index(
+        "1(12) コミュニティの再生・活性化"
+    )
+    hikikomori = next(g for g in by_section.find_all("section", class_="group") if "1(4)" in words(g))
+    assert "ひきこもり地域支援センターの相談実績" in words(hikikomori)
+    themes = [words(h) for h in page.find("section", class_="by-theme").find_all("h3")]
+    assert any(t.startswith("孤独・孤立対策") for t in themes)
+
+
+def test_each_card_has_title_summary_period_and_update(client):
+    page = get(client, "/")
+    cards = page.find_all("article", class_="card")
+    assert len(cards) == len(SHIPPED)
+    card = next(c for c in cards if "ひきこもり地域支援センター" in words(c))
+    facts = {words(div.find("dt")): words(div.find("dd")) for div in card.find("dl").find_all("div")}
+    assert facts["対象期間"] == "2020年4月1日〜2021年12月31日"
+    assert facts["最終更新"] == "2026年11月26日"
+    assert facts["章・節"] == "1(4)ア(ア) （9ページ）"
+    assert facts["テーマ"] == "孤独・孤立対策"
+    assert card.find("time").attrs["datetime"] == "2026-11-26"
+    assert words(card.find("p", class_="card-summary")).endswith("。")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("ひきこもり", "hikikomori-consultations"),
+        ("ヒキコモリ", "hikikomori-consultations"),  # katakana finds hiragana
+        ("hikikomori", "hikikomori-consultations"),
+        ("電子決裁", "digital-administration"),
+        ("かならいん", "kanarain-consultations"),
+    ],
+)
+def test_search_in_japanese_and_english(client, query, expected):
+    page = get(client, f"/?q={query}")
+    assert query in words(page.find("h1"))
+    results = page.find("section", class_="results")
+    hrefs = [a.attrs["href"] for a in results.find_all("a") if "/datasets/" in a.attrs["href"]]
+    assert hrefs[0] == f"/datasets/{expected}"
+    assert page.find("input", type="search").attrs["value"] == query
+
+
+def test_search_without_results_says_so(client):
+    page = get(client, "/?q=存在しない言葉")
+    assert "0件" in words(page.find("h2", id="results-count"))
+    assert "該当するデータセットはありません" in words(page.find("main"))
+
+
+def test_theme_filter(client):
+    page = get(client, "/?theme=就労支援")
+    hrefs = sorted(a.attrs["href"] for a in page.find("section", class_="results").find_all("a"))
+    assert "/datasets/kanagawa-job-terrace" in hrefs and "/datasets/womens-employment-support" in hrefs
+    assert "/datasets/hikikomori-consultations" not in hrefs
+
+
+# -- languages ------------------------------------------------------------------------
+
+
+def test_english_keeps_the_language_in_every_link_and_marks_japanese_text(client):
+    page = get(client, "/?lang=en")
+    assert page.find("html").attrs["lang"] == "en"
+    assert words(page.find("h1")) == "Find data"
+    search = page.find("form", role="search")
+    assert search.find("input", type="hidden").attrs == {"type": "hidden", "name": "lang", "value": "en"}
+    for a in page.find("main").find_all("a"):
+        assert parse_qs(urlsplit(a.attrs["href"]).query).get("lang") == ["en"], a.attrs["href"]
+    card = next(c for c in page.find_all("article") if "Hikikomori" in words(c))
+    assert card.find("p", class_="other-title").attrs["lang"] == "ja"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/?q=ひきこもり", "/datasets/key-figures?sort=-value&page=2", "/datasets/hikikomori-consultations"],
+)
+def test_the_switch_keeps_the_page_and_its_query_and_comes_back(client, url):
+    switch = get(client, url).find("a", data_testid="language-switch")
+    assert switch.attrs["lang"] == "en" and switch.attrs["hreflang"] == "en"
+    english = urlsplit(switch.attrs["href"])
+    assert english.path == urlsplit(url).path
+    query = parse_qs(english.query)
+    assert query.pop("lang") == ["en"]
+    assert query == parse_qs(urlsplit(url).query)
+    back = get(client, switch.attrs["href"]).find("a", data_testid="language-switch").attrs["href"]
+    assert parse_qs(urlsplit(back).query) == parse_qs(urlsplit(url).query)
+    assert urlsplit(back).path == urlsplit(url).path
+
+
+def test_an_unknown_language_falls_back_to_japanese(client):
+    assert get(client, "/?lang=fr").find("html").attrs["lang"] == "ja"
+
+
+# -- the dataset page -------------------------------------------------------------------
+
+
+def test_dataset_page_works_without_javascript(client):
+    page = get(client, "/datasets/hikikomori-consultations")
+    main = page.find("main")
+    assert words(page.find("h1")) == "ひきこもり地域支援センターの相談実績"
+    table = main.find("table", data_testid="preview-hikikomori-consultations")
+    rows = [[words(td) for td in tr.find_all("td")] for tr in table.find("tbody").find_all("tr")]
+    assert [r[3] for r in rows] == ["令和2年度", "令和3年度(12月末現在)"]
+    assert [r[-1] for r in rows] == ["402", "297"]
+    assert "神奈川県" in words(main.find("section", id="provenance"))
+    assert "9ページ" in words(main.find("section", id="provenance"))
+    assert "Creative Commons Attribution 4.0" in words(main.find("section", id="licence"))
+    assert "出典：神奈川県" in words(main.find("p", id="attribution-text"))
+    assert "1.0.0" in words(main.find("section", id="versions"))
+    schema = main.find("table", class_="schema")
+    first = schema.find("tbody").find_all("tr")[7]
+    assert [words(c) for c in first.children if isinstance(c, Node)] == [
+        "telephone",
+        "電話",
+        "integer 必須",
+        "件",
+        "Consultations by telephone.",
+    ]
+
+
+def test_the_chart_is_real_svg_with_axes_units_and_a_text_alternative(client):
+    page = get(client, "/datasets/hikikomori-consultations")
+    figure = page.find("figure", class_="chart")
+    svg = figure.find("svg", role="img")
+    title_id, desc_id = svg.attrs["aria-labelledby"].split()
+    assert words(svg.find("title", id=title_id)) == "相談実績（主訴：ひきこもり件数）"
+    description = words(svg.find("desc", id=desc_id))
+    assert "電話：令和2年度 290、令和3年度(12月末現在) 207。" in description
+    assert "単位：件" in description
+    assert len(svg.find_all("rect")) == 8  # 4 series x 2 fiscal years
+    ticks = [words(t) for t in svg.find_all("text", class_="tick")]
+    assert "0" in ticks and "令和2年度" in ticks
+    assert words(svg.find("text", class_="axis-unit")) == "（件）"
+    assert "電話" in words(figure.find("ul", class_="legend"))
+
+
+def test_downloads_link_every_flavour_and_decode_to_the_table(client):
+    page = get(client, "/datasets/hikikomori-consultations")
+    links = {
+        a.attrs["data-format"]: a.attrs["href"] for a in page.find("section", id="downloads").find_all("a")
+    }
+    assert set(links) == {"csv-utf-8", "csv-utf-8-sig", "csv-cp932", "json", "datapackage", "zip"}
+    rows = client.get(links["json"]).get_json()["rows"]
+    for flavour, codec in [("csv-utf-8", "utf-8"), ("csv-utf-8-sig", "utf-8-sig"), ("csv-cp932", "cp932")]:
+        body = client.get(links[flavour]).data
+        assert body.startswith(b"\xef\xbb\xbf") == (codec == "utf-8-sig")
+        table = list(csv.DictReader(io.StringIO(body.decode(codec), newline="")))
+        assert [r["fiscal_year_label"] for r in table] == [r["fiscal_year_label"] for r in rows]
+        assert [int(r["total"]) for r in table] == [r["total"] for r in rows]
+    assert client.get(links["zip"]).mimetype == "application/zip"
+    assert client.get(links["datapackage"]).get_json()["name"] == "hikikomori-consultations"
+
+
+def test_json_ld_names_the_dataset_and_its_downloads(client):
+    page = get(client, "/datasets/hikikomori-consultations")
+    block = page.find("script", type="application/ld+json")
+    data = json.loads(block.text)
+    assert data["@context"] == "https://schema.org" and data["@type"] == "Dataset"
+    assert data["name"] == "ひきこもり地域支援センターの相談実績"
+    assert data["url"] == "http://localhost/datasets/hikikomori-consultations"
+    assert data["license"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert data["publisher"]["name"] == data["creator"]["name"] == "神奈川県"
+    assert data["temporalCoverage"] == "2020-04-01/2021-12-31"
+    assert data["spatialCoverage"]["name"] == "神奈川県"
+    assert "ひきこもり" in data["keywords"]
+    assert data["isBasedOn"]["datePublished"] == "2022-03-10"
+    urls = {d["contentUrl"]: d["encodingFormat"] for d in data["distribution"]}
+    base = "http://localhost/api/v1/datasets/hikikomori-consultations"
+    assert urls[f"{base}/resources/hikikomori-consultations/download.csv?encoding=cp932"] == "text/csv"
+    assert urls[f"{base}/download.zip"] == "application/zip"
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_dataset_page_renders_in_both_languages(client, name):
+    for lang in ("ja", "en"):
+        page = get(client, f"/datasets/{name}?lang={lang}")
+        assert page.find("html").attrs["lang"] == lang
+        assert json.loads(page.find("script", type="application/ld+json").text)["identifier"][-1] == name
+        assert page.find_all("table", class_="data")
+        code = words(page.find("section", id="api"))
+        assert f"/api/v1/datasets/{name}/datapackage.json" in code
+
+
+def test_english_dataset_page(client):
+    page = get(client, "/datasets/hikikomori-consultations?lang=en")
+    assert words(page.find("h1")) == "Hikikomori regional support centre: consultations by channel"
+    assert page.find("p", class_="other-title").attrs["lang"] == "ja"
+    assert words(page.find("p", class_="lead")).startswith("Consultations whose main concern")
+    svg = page.find("svg", role="img")
+    assert "telephone: FY2020 290; FY2021 (to 2021-12-31) 207." in words(svg.find("desc"))
+    header = page.find("th", data_field="telephone")
+    assert words(header.find("span", class_="label")) == "telephone (件)"
+
+
+def test_preview_pages_and_sorts_on_the_server(client, app):
+    page = get(client, "/datasets/key-figures?sort=-value&page=2")
+    table = page.find("table", data_testid="preview-key-figures")
+    assert "全61行中 21〜40行目" in words(table.find("caption"))
+    header = table.find("th", data_field="value")
+    assert header.attrs["aria-sort"] == "descending"
+    assert parse_qs(urlsplit(header.find("a").attrs["href"]).query)["sort"] == ["value"]
+    values = [
+        float(words(tr.find_all("td")[7]).replace(",", "")) for tr in table.find("tbody").find_all("tr")
+    ]
+    everything = client.get("/api/v1/datasets/key-figures/resources/key-figures/rows?sort=-value&limit=100")
+    expected = [r["value"] for r in everything.get_json()["rows"]][20:40]
+    assert values == expected
+    pager = page.find("nav", class_="pager")
+    current = pager.find("a", aria_current="page")
+    assert words(current) == "2"
+    following = parse_qs(urlsplit(pager.find("a", rel="next").attrs["href"]).query)
+    assert following == {"sort": ["-value"], "page": ["3"]}
+    previous = parse_qs(urlsplit(pager.find("a", rel="prev").attrs["href"]).query)
+    assert previous == {"sort": ["-value"]}
+
+
+def test_a_dataset_of_several_tables_pages_each_by_name(client):
+    page = get(client, "/datasets/community-revitalization?resource=proposals&sort=-proposal_number")
+    table = page.find("table", data_testid="preview-proposals")
+    numbers = [words(tr.find_all("td")[2]) for tr in table.find("tbody").find_all("tr")]
+    assert numbers == [str(n) for n in range(9, 0, -1)]
+    link = page.find("table", data_testid="preview-implementation-status").find("th").find("a").attrs["href"]
+    assert parse_qs(urlsplit(link).query)["resource"] == ["implementation-status"]
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "text"),
+    [
+        ("/datasets/no-such-dataset", 404, "ページが見つかりません"),
+        ("/no-such-page", 404, "ページが見つかりません"),
+        ("/no-such-page?lang=en", 404, "Page not found"),
+        ("/datasets/key-figures?page=99", 400, "リクエストを処理できません"),
+        ("/datasets/key-figures?page=zero", 400, "リクエストを処理できません"),
+        ("/datasets/key-figures?sort=nope", 400, "リクエストを処理できません"),
+        ("/datasets/key-figures?resource=nope", 404, "ページが見つかりません"),
+    ],
+)
+def test_errors_on_pages_are_pages(client, url, status, text):
+    page = get(client, url, status)
+    assert words(page.find("h1")) == text
+    assert page.find("a", href="/" if "lang=en" not in url else "/?lang=en")
+
+
+def test_the_api_keeps_problem_json(client):
+    for url, headers in [("/api/v1/nope", HTML), ("/no-such-page", {}), ("/no-such-page", {"Accept": "*/*"})]:
+        response = client.get(url, headers=headers)
+        assert response.status_code == 404
+        assert response.mimetype == "application/problem+json"
+
+
+def test_pages_load_nothing_from_elsewhere(client):
+    response = client.get("/datasets/hikikomori-consultations", headers=HTML)
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    page = parse(response)
+    for tag, attribute in (("script", "src"), ("link", "href"), ("img", "src")):
+        for node in page.find_all(tag):
+            value = node.attrs.get(attribute) or ""
+            assert (
+                not value.startswith(("http:", "https:", "//"))
+                or node.attrs.get("rel") == "alternate"
+                or (value.startswith("http://localhost/"))
+            ), value
+    assert client.get("/web/static/site.css").status_code == 200
+    assert client.get("/web/static/site.js").status_code == 200
+
+
+# -- the pieces, without Flask ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_descriptions_split_into_japanese_and_english(app, name):
+    package = app.extensions["opendata"].catalog.get(name)
+    japanese, english = i18n.split_bilingual(package.description)
+    assert i18n.is_japanese(japanese) and japanese.endswith("。")
+    assert english and english[0].isupper()
+    assert not i18n.is_japanese(english[:40])
+
+
+def test_which_resources_are_charted(app):
+    catalog = app.extensions["opendata"].catalog
+    charted = sorted(f"{p.name}/{r.name}" for p in catalog for r in p.resources if charts.is_time_series(r))
+    assert "hikikomori-consultations/hikikomori-consultations" in charted
+    assert "digital-administration/e-approval-rate" in charted
+    assert "key-figures/key-figures" not in charted  # one column of mixed units is not a series
+    assert "support-services/support-services" not in charted
+
+
+@pytest.mark.parametrize(
+    ("maximum", "percent", "scale"),
+    [(402, False, (500, 100)), (8371, False, (10000, 2000)), (89.1, True, (100, 20)), (4, False, (4, 1))],
+)
+def test_nice_scale(maximum, percent, scale):
+    assert charts.nice_scale(maximum, percent) == scale
+
+
+@pytest.mark.parametrize(
+    ("row", "label"),
+    [
+        ({"period_start": "2020-04-01", "period_end": "2021-03-31"}, "FY2020"),
+        ({"period_start": "2021-04-01", "period_end": "2021-12-31"}, "FY2021 (to 2021-12-31)"),
+        ({"period_start": "2022-02-01", "period_end": "2022-02-28"}, "2022-02"),
+        ({"as_of_date": "2022-01-31"}, "as of 2022-01-31"),
+        ({"term": 2}, "Term 2"),
+    ],
+)
+def test_english_period_labels(row, label):
+    assert charts.period_label(row, "en") == label
+
+
+def test_sections_order_numerically():
+    assert listing.section_key("1(4)ア(ア)") == "1(4)"
+    assert listing.section_key("1, 2") == "1, 2"
+    keys = ["2(2)", "1(12)", "1, 2", "1", "1(4)"]
+    assert sorted(keys, key=listing._section_order) == ["1", "1(4)", "1(12)", "2(2)", "1, 2"]
