@@ -21,7 +21,7 @@ from opendata.catalog.models import Field, Package, Resource
 SQL_TYPES = {"integer": "INTEGER", "number": "BLOB", "boolean": "INTEGER", "year": "INTEGER"}
 BATCH = 10_000
 # Bumped whenever the way a store is built changes, so stale stores are never reused.
-STORE_FORMAT = 2
+STORE_FORMAT = 3
 
 
 def quote(identifier: str) -> str:
@@ -45,6 +45,9 @@ def _converter(field: Field):
 class TableInfo:
     row_count: int
     nullable: frozenset[str]  # fields that hold at least one null
+    # Number fields holding a value SQLite's own text form (15 significant digits) would not
+    # give back exactly, or an infinity: SQLite must not write these fields' JSON.
+    inexact: frozenset[str] = frozenset()
 
 
 class Store:
@@ -54,11 +57,17 @@ class Store:
         self.directory = Path(cache_dir) / "store"
         self._local = threading.local()
         self._info: dict[tuple[str, str], TableInfo] = {}
+        # Built store paths by package object: a package's digest hashes all its resources,
+        # too slow to redo on every request. The package is kept, so its id is never reused.
+        self._paths: dict[int, tuple[Package, Path]] = {}
 
     def path_for(self, package: Package) -> Path:
         return self.directory / f"{package.name}-{package.digest[:20]}-v{STORE_FORMAT}.sqlite"
 
     def ensure(self, package: Package) -> Path:
+        known = self._paths.get(id(package))
+        if known is not None and known[0] is package:
+            return known[1]
         path = self.path_for(package)
         if not path.exists():
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -69,6 +78,7 @@ class Store:
                 os.replace(temp, path)
             finally:
                 temp.unlink(missing_ok=True)
+        self._paths[id(package)] = (package, path)
         return path
 
     def connection(self, package: Package) -> sqlite3.Connection:
@@ -94,10 +104,14 @@ class Store:
         info = self._info.get(key)
         if info is None:
             connection = self.connection(package)
-            count, nullable = connection.execute(
-                "SELECT row_count, nullable FROM _tables WHERE name = ?", (resource.name,)
+            count, nullable, inexact = connection.execute(
+                "SELECT row_count, nullable, inexact FROM _tables WHERE name = ?", (resource.name,)
             ).fetchone()
-            info = self._info[key] = TableInfo(count, frozenset(filter(None, nullable.split(","))))
+            info = self._info[key] = TableInfo(
+                count,
+                frozenset(filter(None, nullable.split(","))),
+                frozenset(filter(None, inexact.split(","))),
+            )
         return info
 
 
@@ -106,7 +120,9 @@ def build_database(package: Package, path: Path) -> None:
     try:
         connection.execute("PRAGMA journal_mode = OFF")
         connection.execute("PRAGMA synchronous = OFF")
-        connection.execute("CREATE TABLE _tables (name TEXT PRIMARY KEY, row_count INTEGER, nullable TEXT)")
+        connection.execute(
+            "CREATE TABLE _tables (name TEXT PRIMARY KEY, row_count INTEGER, nullable TEXT, inexact TEXT)"
+        )
         for resource in package.resources:
             _load_resource(connection, resource)
         connection.commit()
@@ -146,4 +162,18 @@ def _load_resource(connection: sqlite3.Connection, resource: Resource) -> None:
         for n in names
         if connection.execute(f"SELECT 1 FROM {table} WHERE {quote(n)} IS NULL LIMIT 1").fetchone()
     ]
-    connection.execute("INSERT INTO _tables VALUES (?, ?, ?)", (resource.name, count, ",".join(nullable)))
+    inexact = [f.name for f in resource.fields if f.type == "number" and _inexact(connection, table, f.name)]
+    connection.execute(
+        "INSERT INTO _tables VALUES (?, ?, ?, ?)",
+        (resource.name, count, ",".join(nullable), ",".join(inexact)),
+    )
+
+
+def _inexact(connection: sqlite3.Connection, table: str, name: str) -> bool:
+    """True if a real in the column does not survive SQLite's text form, or is infinite."""
+    column = quote(name)
+    sql = (
+        f"SELECT 1 FROM {table} WHERE typeof({column}) = 'real' "
+        f"AND (CAST(CAST({column} AS TEXT) AS REAL) != {column} OR abs({column}) > 1e308) LIMIT 1"
+    )
+    return connection.execute(sql).fetchone() is not None
