@@ -421,3 +421,14 @@ def test_sections_order_numerically():
     assert listing.section_key("1, 2") == "1, 2"
     keys = ["2(2)", "1(12)", "1, 2", "1", "1(4)"]
     assert sorted(keys, key=listing._section_order) == ["1", "1(4)", "1(12)", "2(2)", "1, 2"]
+
+
+def test_no_broken_shift_jis_link_where_the_table_cannot_be_written_in_it(client):
+    page = get(client, "/datasets/support-services")
+    downloads = page.find("section", id="downloads")
+    formats = {a.attrs["data-format"] for a in downloads.find_all("a")}
+    assert "csv-cp932" not in formats and {"csv-utf-8", "csv-utf-8-sig"} <= formats
+    refused = downloads.find("li", class_="refused")
+    assert "19行目の name_english に Shift_JIS で表せない文字があります" in words(refused)
+    data = json.loads(page.find("script", type="application/ld+json").text)
+    assert not any("encoding=cp932" in d["contentUrl"] for d in data["distribution"])

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from opendata.catalog.models import Field, Package, Resource
-from opendata.errors import ResourceNotFound
+from opendata.errors import ResourceNotFound, UnencodableValue
+from opendata.exports.csv_export import CsvFormat
 from opendata.query.engine import RowQuery, Sort
 from opendata.service import DataService
 from opendata.web import charts, i18n, jsonld
@@ -25,6 +26,7 @@ class Download:
     attachment: bool
     size: int | None = None  # bytes, where known
     limit: int | None = None  # rows a JSON link returns at most
+    refused: dict[str, Any] | None = None  # why this flavour cannot be offered (row, field)
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,9 @@ def build(
             Download("zip", detail["links"]["zip"], "zip", attachment=True),
         ],
         examples=examples(detail),
-        jsonld=jsonld.dataset(detail, page_url),
+        jsonld=jsonld.dataset(
+            detail, page_url, frozenset(d.url for r in sections for d in r.downloads if d.refused)
+        ),
         multiple=len(package.resources) > 1,
     )
 
@@ -134,9 +138,31 @@ def _section(
         downloads=[
             Download("csv_utf8", links["download_csv"], "csv-utf-8", True, detail.get("bytes")),
             Download("csv_excel", links["download_csv_excel"], "csv-utf-8-sig", True),
-            Download("csv_sjis", links["download_csv_shift_jis"], "csv-cp932", True),
+            Download(
+                "csv_sjis",
+                links["download_csv_shift_jis"],
+                "csv-cp932",
+                True,
+                refused=_cp932_refusal(service, package, resource),
+            ),
             Download(
                 "json_rows", f"{links['rows']}?limit={max_json_rows}", "json", False, limit=max_json_rows
             ),
         ],
     )
+
+
+def _cp932_refusal(service: DataService, package: Package, resource: Resource) -> dict[str, Any] | None:
+    """Where the table holds a character Shift_JIS cannot, the page says so instead of a broken link.
+
+    Downloads builds (or refuses) the file once per package version and remembers either.
+    """
+    try:
+        service.downloads.csv_file(package, resource, CsvFormat(encoding="cp932"))
+    except UnencodableValue as refusal:
+        return {
+            "row": refusal.extra.get("row"),
+            "field": refusal.extra.get("field"),
+            "detail": refusal.detail,
+        }
+    return None

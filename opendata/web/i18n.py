@@ -66,6 +66,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "csv_utf8": {"ja": "CSV（UTF-8）", "en": "CSV (UTF-8)"},
     "csv_excel": {"ja": "CSV（Excel用・BOM付きUTF-8）", "en": "CSV for Excel (UTF-8 with BOM)"},
     "csv_sjis": {"ja": "CSV（Shift_JIS）", "en": "CSV (Shift_JIS)"},
+    "csv_sjis_refused": {
+        "ja": "Shift_JIS 版はありません：{row}行目の {field} に Shift_JIS で表せない文字があります。"
+        "Excel では「CSV（Excel用・BOM付きUTF-8）」をお使いください。",
+        "en": "No Shift_JIS version: row {row}, field {field} holds a character Shift_JIS cannot encode. "
+        "For Excel, use “CSV for Excel (UTF-8 with BOM)”.",
+    },
     "json_rows": {"ja": "JSON（API・{n}行まで）", "en": "JSON (API, up to {n} rows)"},
     "datapackage": {"ja": "datapackage.json（メタデータ）", "en": "datapackage.json (metadata)"},
     "zip": {

@@ -19,7 +19,10 @@ ENCODINGS = (
 )
 
 
-def dataset(detail: dict[str, Any], page_url: str) -> dict[str, Any]:
+def dataset(
+    detail: dict[str, Any], page_url: str, unavailable: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """`unavailable`: download URLs to leave out (a Shift_JIS file the data cannot be written in)."""
     source = detail.get("source") or {}
     coverage = detail.get("coverage") or {}
     body: dict[str, Any] = {
@@ -51,7 +54,7 @@ def dataset(detail: dict[str, Any], page_url: str) -> dict[str, Any]:
         "temporalCoverage": _temporal(coverage),
         "isBasedOn": _report(source),
         "citation": detail["license"]["attribution"] or None,
-        "distribution": _distribution(detail),
+        "distribution": [d for d in _distribution(detail) if d["contentUrl"] not in unavailable],
         "variableMeasured": _variables(detail),
     }
     body["identifier"] = [i for i in body["identifier"] if i]
