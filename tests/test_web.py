@@ -126,7 +126,7 @@ def test_each_card_has_title_summary_period_and_update(client):
     facts = {words(div.find("dt")): words(div.find("dd")) for div in card.find("dl").find_all("div")}
     assert facts["対象期間"] == "2020年4月1日〜2021年12月31日"
     assert facts["最終更新"] == "2026年11月26日"
-    assert facts["章・節"] == "1(4)ア(ア) （9ページ）"
+    assert facts["章・節"] == "1(4)ア(ア)（9ページ）"
     assert facts["テーマ"] == "孤独・孤立対策"
     assert card.find("time").attrs["datetime"] == "2026-11-26"
     assert words(card.find("p", class_="card-summary")).endswith("。")

@@ -175,18 +175,17 @@ def _series(
         for measure in fields:
             group = (*(row[c] for c in categories), measure.name)
             groups.setdefault(group, {})[_key(row, time_fields)] = row[measure.name]
-    series = []
-    for index, (group, values) in enumerate(groups.items()):
+    series: list[Series] = []
+    for group, values in groups.items():
         if all(v is None for v in values.values()):
             continue
-        measure = resource.field(group[-1])
-        assert measure is not None
+        measured = next(f for f in fields if f.name == group[-1])
         parts = [str(p) for p in group[:-1]]
         if len(fields) > 1 or not parts:
-            parts.append(_measure_name(resource, measure, lang))
+            parts.append(_measure_name(resource, measured, lang))
         name = " – ".join(parts)
         texts = tuple((labels[k], _value_text(values.get(k))) for k in period_keys)
-        series.append(Series(name, PALETTE[index % len(PALETTE)], texts))
+        series.append(Series(name, PALETTE[len(series) % len(PALETTE)], texts))
     return series
 
 
@@ -206,7 +205,9 @@ def _measure_name(resource: Resource, measure: Field, lang: str) -> str:
 
 def unit_label(resource: Resource, measure: Field, lang: str) -> str:
     if lang == "en":
-        descriptor = next((f for f in resource.schema.get("fields", []) if f["name"] == measure.name), {})
+        descriptor: dict[str, Any] = next(
+            (f for f in resource.schema.get("fields", []) if f["name"] == measure.name), {}
+        )
         return descriptor.get("unitEnglish") or measure.unit or ""
     return measure.unit or ""
 

@@ -47,11 +47,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "by_section": {"ja": "報告書の章立てで見る", "en": "Browse by the report's sections"},
     "by_theme": {"ja": "テーマで見る", "en": "Browse by theme"},
     "datasets_in_theme": {"ja": "{n}件", "en": "{n} datasets"},
+    "datasets_in_theme_one": {"ja": "1件", "en": "1 dataset"},
     "section": {"ja": "章・節", "en": "Section"},
     "period": {"ja": "対象期間", "en": "Period covered"},
     "updated": {"ja": "最終更新", "en": "Last updated"},
     "no_period": {"ja": "期間の定めなし", "en": "not tied to a period"},
     "page_abbr": {"ja": "{page}ページ", "en": "p. {page}"},
+    "page_paren": {"ja": "（{page}ページ）", "en": " (p. {page})"},
+    "colon": {"ja": "：", "en": ": "},
+    "list_separator": {"ja": "、", "en": "; "},
     "theme": {"ja": "テーマ", "en": "Theme"},
     "keywords": {"ja": "キーワード", "en": "Keywords"},
     "contents": {"ja": "このページの内容", "en": "On this page"},
@@ -151,6 +155,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Examples that fetch exactly this dataset. The whole API is described in",
     },
     "api_docs": {"ja": "API ドキュメント", "en": "the API documentation"},
+    "api_docs_title": {"ja": "API ドキュメント", "en": "API documentation"},
     "api_docs_suffix": {"ja": "をご覧ください。", "en": "."},
     "api_curl": {"ja": "curl（コマンドライン）", "en": "curl (command line)"},
     "api_python": {"ja": "Python（frictionless）", "en": "Python (frictionless)"},
@@ -159,7 +164,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Source: Kanagawa Prefecture, Materials for the Special Committee on Social Issues "
         "(10 March 2022), edited.",
     },
-    "footer_licence": {"ja": "データは CC BY 4.0 で提供しています。", "en": "Data under CC BY 4.0."},
+    "footer_licence": {"ja": "データのライセンス：CC BY 4.0", "en": "Data licence: CC BY 4.0"},
     "not_found_title": {"ja": "ページが見つかりません", "en": "Page not found"},
     "not_found_text": {
         "ja": "お探しのページは見つかりませんでした。"

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request
+from flask.typing import ResponseReturnValue
 
 from opendata import errors
 from opendata.api import representations as rep
@@ -81,7 +82,7 @@ def home(q: str, theme: str | None) -> str:
 
 
 @bp.get("/datasets")
-def datasets() -> Response:
+def datasets() -> ResponseReturnValue:
     return redirect(page_url("web.home"))
 
 
