@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from opendata import api, config, web
+from opendata import api, config, harvest, web
 from opendata.api import http
 from opendata.service import DataService
 
@@ -21,5 +21,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["opendata"] = DataService.from_settings(app.config)
     http.init_app(app)
     api.init_app(app)
+    harvest.init_app(app)
     web.init_app(app)
     return app

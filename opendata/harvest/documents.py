@@ -1,0 +1,125 @@
+"""DCAT and schema.org documents at the paths ckanext-dcat uses.
+
+- /catalog.{ttl,jsonld,rdf,xml,n3}?page=&modified_since=  the catalog, paged with Hydra
+- /dataset/<id or name>.{ttl,jsonld,rdf,xml,n3}           one dataset
+- /dataset/<id or name>.schemaorg.jsonld                  one dataset as a schema.org Dataset
+
+Errors are the service's problem+json; unknown parameters are a 400.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from flask import Blueprint, Response, current_app, request
+
+from opendata import errors
+from opendata.harvest import dcat
+from opendata.harvest.changes import ckan_time, parse_time
+from opendata.harvest.records import Published
+from opendata.harvest.schemaorg import schema_org
+
+bp = Blueprint("dcat", __name__)
+EXTENSIONS = "any(ttl, jsonld, rdf, xml, n3)"
+CATALOG_PARAMETERS = ("page", "modified_since")
+
+
+def published() -> Published:
+    return current_app.extensions["opendata.harvest"]
+
+
+def root_url() -> str:
+    return (current_app.config.get("BASE_URL") or request.host_url).rstrip("/")
+
+
+def document(body: bytes, extension: str) -> Response:
+    _, media_type = dcat.FORMATS[extension]
+    return Response(body, mimetype=media_type, content_type=f"{media_type}; charset=utf-8")
+
+
+def catalog_arguments() -> tuple[int, Any]:
+    for name in request.args:
+        if name not in CATALOG_PARAMETERS:
+            raise errors.UnknownParameter(
+                f"{name}: not a parameter here; use {', '.join(CATALOG_PARAMETERS)}", parameter=name
+            )
+    raw_page = request.args.get("page", "1")
+    if not raw_page.isdigit() or int(raw_page) < 1:
+        raise errors.InvalidParameter("page: must be a whole number from 1", parameter="page")
+    since = None
+    if request.args.get("modified_since"):
+        since = parse_time(request.args["modified_since"])
+        if since is None:
+            raise errors.InvalidParameter(
+                "modified_since: use an ISO 8601 date or date-time, e.g. 2026-01-31T00:00:00Z",
+                parameter="modified_since",
+            )
+    return int(raw_page), since
+
+
+@bp.get(f"/catalog.<{EXTENSIONS}:extension>")
+def catalog(extension: str) -> Response:
+    """The catalog as DCAT-AP, DATASETS_PER_PAGE datasets a page, newest first (as ckanext-dcat)."""
+    number, since = catalog_arguments()
+    root, store = root_url(), published()
+    size = current_app.config["DCAT_DATASETS_PER_PAGE"]
+
+    def build() -> bytes:
+        api = f"{root}/api/v1"
+        items = [
+            (entry, package)
+            for entry, package in zip(store.catalog.entries, store.packages(api), strict=True)
+            if since is None or entry.modified >= since
+        ]
+        items.sort(key=lambda item: (item[0].modified, item[0].package.id), reverse=True)
+        query = f"?{urlencode({'modified_since': request.args['modified_since']})}" if since else ""
+        base = f"{root}/catalog.{extension}{query}"
+        paging = dcat.Paging(number, size, len(items), base)
+        if number > paging.last:
+            raise errors.NotFound(f"page {number} does not exist; the last page is {paging.last}")
+        page = items[(number - 1) * size : number * size]
+        title = current_app.config.get("API_TITLE", "Kanagawa open data")
+        graph = dcat.catalog_graph(
+            root, title, store.catalog.organization, page, paging, store.catalog.modified
+        )
+        return dcat.serialize(graph, extension)
+
+    key = ("catalog", root, extension, number, since, size)
+    return document(store.memo(key, build), extension)
+
+
+@bp.get("/dataset/<key>.schemaorg.jsonld")
+def dataset_schema_org(key: str) -> Response:
+    """One dataset as a schema.org Dataset (JSON-LD)."""
+    root, store = root_url(), published()
+    entry = store.catalog.find(key)
+    if entry is None:
+        raise errors.DatasetNotFound(f"no dataset with id or name {key!r}", parameter="name")
+    api = f"{root}/api/v1"
+    body = schema_org(
+        entry.package,
+        api=api,
+        page_url=f"{root}/datasets/{entry.package.name}",
+        modified=ckan_time(entry.modified),
+        coverage=entry.coverage,
+    )
+    return Response(orjson.dumps(body), mimetype="application/ld+json")
+
+
+@bp.get(f"/dataset/<key>.<{EXTENSIONS}:extension>")
+def dataset(key: str, extension: str) -> Response:
+    """One dataset and its distributions as DCAT-AP."""
+    root, store = root_url(), published()
+    entry = store.catalog.find(key)
+    if entry is None:
+        raise errors.DatasetNotFound(f"no dataset with id or name {key!r}", parameter="name")
+
+    def build() -> bytes:
+        package = store.package(f"{root}/api/v1", entry.package.id)
+        assert package is not None
+        graph = dcat.dataset_graph(root, store.catalog.organization, entry, package)
+        return dcat.serialize(graph, extension)
+
+    return document(store.memo(("dataset", root, extension, entry.package.id), build), extension)
