@@ -174,6 +174,7 @@ def test_keyboard_alone_reaches_search_links_and_paging_with_visible_focus(page)
         if state["text"] == "次のページ":
             break
     assert "次のページ" in seen, "Tab never reached the preview's paging"
+    screenshot(page, "keyboard-focus-on-paging", full_page=False)
     assert any("値" in text and "並べ替え" in text for text in seen), "sort links are not reachable"
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"page=2"))
