@@ -55,6 +55,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page_abbr": {"ja": "{page}ページ", "en": "p. {page}"},
     "page_paren": {"ja": "（{page}ページ）", "en": " (p. {page})"},
     "colon": {"ja": "：", "en": ": "},
+    "title_separator": {"ja": "｜", "en": " | "},
     "list_separator": {"ja": "、", "en": "; "},
     "theme": {"ja": "テーマ", "en": "Theme"},
     "keywords": {"ja": "キーワード", "en": "Keywords"},
