@@ -17,7 +17,7 @@ from opendata.api.http import not_modified, not_modified_response, query_etag, s
 from opendata.api.schemas import CsvQuery, RowsPage
 from opendata.catalog.models import Package, Resource
 from opendata.errors import InvalidParameter
-from opendata.exports.csv_export import ENCODINGS, CsvFormat, csv_chunks, find_unencodable, header_row
+from opendata.exports.csv_export import ENCODINGS, CsvFormat, csv_stream
 from opendata.query.engine import RowQuery, parse_query
 
 blp = Blueprint(
@@ -174,13 +174,8 @@ class RowsCsv(MethodView):
             response.headers.update({k: v for k, v in headers.items() if k != "ETag"})
             response.headers["Content-Type"] = mimetype
             return response
-        engine = service().engine
-        names = list(query.fields or found.field_names)
-        if fmt.encoding == "cp932":  # refuse before the first byte: a status cannot change mid-stream
-            find_unencodable(
-                found, names, engine.iter_records(package, found, query), header_row(found, names, fmt.header)
-            )
-        chunks = csv_chunks(found, names, engine.iter_records(package, found, query), fmt)
+        # For cp932 this refuses before the first byte: a status cannot change mid-stream.
+        chunks = csv_stream(service().engine, package, found, query, fmt)
         return Response(stream_with_context(chunks), content_type=mimetype, headers=headers)
 
 

@@ -3,6 +3,10 @@
 UTF-8 is the default and stays byte-faithful to the data. The two Excel flavours also
 neutralise text cells a spreadsheet would run as a formula, and CP932 refuses (rather than
 replaces) a character Shift_JIS cannot hold, naming the row and field.
+
+`csv_stream` serves rows of all fields from the lines the store rendered at build time
+(with these same converters), so an export costs one column read per row; a selection of
+fields, or a flavour the store has no lines for, is converted cell by cell (`csv_chunks`).
 """
 
 from __future__ import annotations
@@ -11,10 +15,14 @@ import csv
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from opendata.catalog.models import Resource
+from opendata.catalog.models import Package, Resource
 from opendata.errors import UnencodableValue
+from opendata.query.store import ROW_CSV, ROW_CSV_EXCEL, quote
+
+if TYPE_CHECKING:
+    from opendata.query.engine import Engine, RowQuery
 
 ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "cp932": "cp932", "shift_jis": "cp932"}
 EXCEL_ENCODINGS = {"utf-8-sig", "cp932"}
@@ -60,7 +68,8 @@ def neutralise(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_PREFIXES) else value
 
 
-def _cell_converters(resource: Resource, names: Sequence[str], fmt: CsvFormat):
+def cell_converters(resource: Resource, names: Sequence[str], fmt: CsvFormat):
+    """Per field, a function from a stored value to the text csv.writer is given for it."""
     converters = []
     for name in names:
         field = resource.field(name)
@@ -113,7 +122,7 @@ def csv_chunks(
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator=fmt.line_terminator)
     codec = "cp932" if fmt.encoding == "cp932" else "utf-8"
-    converters = _cell_converters(resource, names, fmt)
+    converters = cell_converters(resource, names, fmt)
     if fmt.encoding == "utf-8-sig":
         buffer.write("\ufeff")
     writer.writerow(header_row(resource, names, fmt.header))
@@ -129,3 +138,72 @@ def csv_chunks(
     tail = buffer.getvalue()
     if tail:
         yield tail.encode(codec)
+
+
+def stored_lines(resource: Resource, names: Sequence[str], fmt: CsvFormat) -> str | None:
+    """SQL for the line the store rendered for each row in `fmt`, or None when it has none.
+
+    The store renders all fields, with LF quoting for plain UTF-8 and with CRLF quoting
+    and formula neutralising for the Excel flavours (the text of utf-8-sig and cp932 is the
+    same). Any other choice of fields or line ends is converted per cell.
+    """
+    if tuple(names) != resource.field_names:
+        return None
+    if not fmt.for_excel and fmt.line_terminator == "\n":
+        return quote(ROW_CSV)
+    if fmt.for_excel and fmt.line_terminator == "\r\n":
+        return f"ifnull({quote(ROW_CSV_EXCEL)}, {quote(ROW_CSV)})"
+    return None
+
+
+def csv_stream(
+    engine: Engine, package: Package, resource: Resource, query: RowQuery, fmt: CsvFormat
+) -> Iterator[bytes]:
+    """Every row `query` matches as CSV chunks in `fmt`, header first.
+
+    For cp932 every cell is checked before this returns, raising UnencodableValue for the
+    first one Shift_JIS cannot hold: a response's status cannot change once it streams.
+    """
+    names = list(query.fields or resource.field_names)
+    header = header_row(resource, names, fmt.header)
+    column = stored_lines(resource, names, fmt)
+    if fmt.encoding == "cp932":
+        find_unencodable(resource, names, [], header)
+        batches = engine.iter_batches(package, resource, query, [column]) if column else None
+        if batches is None or not _all_encode(batches, "cp932"):
+            # The slow scan names the row and field (and checks every cell when no lines are stored).
+            find_unencodable(resource, names, engine.iter_records(package, resource, query), header)
+    if column is None:
+        return csv_chunks(resource, names, engine.iter_records(package, resource, query), fmt)
+    return _line_chunks(engine.iter_batches(package, resource, query, [column], FLUSH_ROWS), header, fmt)
+
+
+def _all_encode(batches: Iterable[list[tuple[bytes]]], codec: str) -> bool:
+    try:
+        for batch in batches:
+            b"\n".join([record[0] for record in batch]).decode("utf-8").encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _line_chunks(
+    batches: Iterable[list[tuple[bytes]]], header: Sequence[str], fmt: CsvFormat
+) -> Iterator[bytes]:
+    """The header, then each batch of stored UTF-8 lines joined by the line terminator."""
+    buffer = io.StringIO()
+    if fmt.encoding == "utf-8-sig":
+        buffer.write("\ufeff")
+    csv.writer(buffer, lineterminator=fmt.line_terminator).writerow(header)
+    transcode = fmt.encoding == "cp932"
+    pending = buffer.getvalue().encode("cp932" if transcode else "utf-8")
+    end = fmt.line_terminator.encode()
+    for batch in batches:
+        data = end.join([record[0] for record in batch]) + end
+        if transcode:
+            data = data.decode("utf-8").encode("cp932")
+        if pending:
+            data, pending = pending + data, b""
+        yield data
+    if pending:
+        yield pending

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from opendata.catalog.models import Package, Resource
 from opendata.errors import UnencodableValue
-from opendata.exports.csv_export import CsvFormat, csv_chunks, find_unencodable, header_row
+from opendata.exports.csv_export import CsvFormat, csv_stream
 from opendata.query.engine import Engine, RowQuery
 
 
@@ -40,26 +40,20 @@ class Downloads:
         if path.exists():
             return path
         folder.mkdir(parents=True, exist_ok=True)
-        names = list(resource.field_names)
-        if fmt.encoding == "cp932":
-            try:
-                header = header_row(resource, names, fmt.header)
-                find_unencodable(
-                    resource, names, self.engine.iter_records(package, resource, RowQuery()), header
-                )
-            except UnencodableValue as exc:
-                _write_atomically(
-                    refusal,
-                    [
-                        json.dumps(
-                            {"detail": exc.detail, "parameter": exc.parameter, **exc.extra},
-                            ensure_ascii=False,
-                        ).encode()
-                    ],
-                )
-                raise
-        records = self.engine.iter_records(package, resource, RowQuery())
-        _write_atomically(path, csv_chunks(resource, names, records, fmt))
+        try:
+            chunks = csv_stream(self.engine, package, resource, RowQuery(), fmt)
+        except UnencodableValue as exc:
+            _write_atomically(
+                refusal,
+                [
+                    json.dumps(
+                        {"detail": exc.detail, "parameter": exc.parameter, **exc.extra},
+                        ensure_ascii=False,
+                    ).encode()
+                ],
+            )
+            raise
+        _write_atomically(path, chunks)
         return path
 
     def package_zip(self, package: Package, readme: str) -> Path:

@@ -21,7 +21,7 @@ import orjson
 
 from opendata.catalog.models import Field, Package, Resource
 from opendata.errors import InvalidCursor, InvalidParameter, PageTooLarge, UnknownField, UnknownParameter
-from opendata.query.store import Store, quote
+from opendata.query.store import ROW_JSON, Store, quote
 
 OPERATORS = {"eq": "=", "ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 LIST_OPERATORS = {"in": "IN", "notin": "NOT IN"}
@@ -341,9 +341,10 @@ class Engine:
     def page(self, package: Package, resource: Resource, query: RowQuery, *, as_json: bool = False) -> Page:
         """One page of rows and the total; with `as_json`, the rows come as one JSON array (UTF-8).
 
-        For JSON, SQLite writes each row's object itself (json_object), which is several
-        times cheaper than building a dict per row and serialising it again. Number fields
-        SQLite would not write exactly (see TableInfo.inexact) keep the Python path.
+        For JSON, rows of all fields are the objects the store rendered at build time; for
+        a selection of fields SQLite writes each object (json_object). Both are several times
+        cheaper than a dict per row serialised again. Number fields SQLite would not write
+        exactly (see TableInfo.inexact) keep that Python path.
         """
         info = self.store.info(package, resource)
         keys = sort_keys(query, info.nullable)
@@ -352,9 +353,14 @@ class Engine:
         if query.cursor:
             after, after_params = after_clause(keys, decode_cursor(resource, query, query.cursor, len(keys)))
             where, params = f"{where} AND {after}", [*params, *after_params]
-        sqlite_json = as_json and len(names) <= MAX_JSON_FIELDS and not info.inexact.intersection(names)
         key_columns = [k.expression for k in keys]
-        values = [json_object(resource, names)] if sqlite_json else [quote(n) for n in names]
+        sqlite_json = as_json
+        if as_json and tuple(names) == resource.field_names:
+            values = [quote(ROW_JSON)]  # rendered when the store was built
+        elif as_json and len(names) <= MAX_JSON_FIELDS and not info.inexact.intersection(names):
+            values = [json_object(resource, names)]
+        else:
+            values, sqlite_json = [quote(n) for n in names], False
         select = ", ".join([*values, *key_columns])
         order = ", ".join(f"{k.expression} {'DESC' if k.descending else 'ASC'}" for k in keys)
         sql = f"SELECT {select} FROM {quote(resource.name)} WHERE {where} ORDER BY {order} LIMIT ?"
@@ -375,22 +381,31 @@ class Engine:
             return Page(names, [], total, next_cursor, rows_json=orjson.dumps(rows))
         return Page(names, rows, total, next_cursor)
 
-    def iter_records(
-        self, package: Package, resource: Resource, query: RowQuery, batch: int = 5000
-    ) -> Iterator[tuple[Any, ...]]:
-        """Every matching row, as tuples in the query's field order (booleans as 0/1)."""
+    def iter_batches(
+        self, package: Package, resource: Resource, query: RowQuery, columns: list[str], batch: int = 5000
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Every matching row in the query's order, as lists of up to `batch` tuples of `columns`.
+
+        `columns` are SQL expressions built by this package from the schema, never from a request.
+        """
         info = self.store.info(package, resource)
         keys = sort_keys(query, info.nullable)
-        names = list(query.fields or resource.field_names)
         where, params = where_clause(query)
         order = ", ".join(f"{k.expression} {'DESC' if k.descending else 'ASC'}" for k in keys)
-        columns = ", ".join(quote(n) for n in names)
-        sql = f"SELECT {columns} FROM {quote(resource.name)} WHERE {where} ORDER BY {order}"
+        sql = f"SELECT {', '.join(columns)} FROM {quote(resource.name)} WHERE {where} ORDER BY {order}"
         cursor = self.store.connection(package).execute(sql, params)
         while True:
             chunk = cursor.fetchmany(batch)
             if not chunk:
                 return
+            yield chunk
+
+    def iter_records(
+        self, package: Package, resource: Resource, query: RowQuery, batch: int = 5000
+    ) -> Iterator[tuple[Any, ...]]:
+        """Every matching row, as tuples in the query's field order (booleans as 0/1)."""
+        columns = [quote(n) for n in query.fields or resource.field_names]
+        for chunk in self.iter_batches(package, resource, query, columns, batch):
             yield from chunk
 
 

@@ -3,16 +3,24 @@
 The file name carries the package's content digest, so a new version builds a new file
 and a running server keeps reading the old one until it reloads. Files are built under a
 temporary name and renamed into place: a crash leaves no half-built store behind.
+
+Rows never change under a digest, so each row is also rendered once, at build time, the
+way the API serves it: its JSON object and its CSV line (plus the Excel flavour's line
+where that differs). Pages and CSV exports of all fields then read one column per row
+instead of converting every cell on every request.
 """
 
 from __future__ import annotations
 
 import csv
+import math
 import os
 import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+import orjson
 
 from opendata.catalog.models import Field, Package, Resource
 
@@ -21,7 +29,13 @@ from opendata.catalog.models import Field, Package, Resource
 SQL_TYPES = {"integer": "INTEGER", "number": "BLOB", "boolean": "INTEGER", "year": "INTEGER"}
 BATCH = 10_000
 # Bumped whenever the way a store is built changes, so stale stores are never reused.
-STORE_FORMAT = 3
+STORE_FORMAT = 4
+# Columns holding each row as rendered at build time. A field name cannot contain "__"
+# (that separates a field from its filter operator), so these never clash with a field.
+ROW_JSON = "__row_json"  # the row's JSON object, all fields, UTF-8
+ROW_CSV = "__row_csv"  # the row's CSV line in UTF-8 with LF line ends, all fields, no terminator
+ROW_CSV_EXCEL = "__row_csv_excel"  # the line for the Excel flavours (CRLF); NULL when the same
+RENDERED_COLUMNS = (ROW_JSON, ROW_CSV, ROW_CSV_EXCEL)
 
 
 def quote(identifier: str) -> str:
@@ -34,11 +48,20 @@ def _converter(field: Field):
         return lambda v: int(v) if v != "" else None
     if field.type == "number":
         # Keep 7 an integer and 85.0 a real, so JSON and CSV give back the figure as published.
-        return lambda v: (int(v) if v.lstrip("-").isdigit() else float(v)) if v != "" else None
+        return _number
     if field.type == "boolean":
         trues = {"true", "True", "TRUE", "1", "yes"}
         return lambda v: (1 if v in trues else 0) if v != "" else None
     return lambda v: v if v != "" else None
+
+
+def _number(v: str) -> int | float | None:
+    if v == "":
+        return None
+    if v.lstrip("-").isdigit():
+        return int(v)
+    value = float(v)
+    return None if math.isnan(value) else value  # SQLite stores NaN as NULL
 
 
 @dataclass(frozen=True)
@@ -135,11 +158,14 @@ def build_database(package: Package, path: Path) -> None:
 def _load_resource(connection: sqlite3.Connection, resource: Resource) -> None:
     table = quote(resource.name)
     columns = ", ".join(f"{quote(f.name)} {SQL_TYPES.get(f.type, 'TEXT')}" for f in resource.fields)
-    connection.execute(f"CREATE TABLE {table} (_rowid INTEGER PRIMARY KEY, {columns})")
+    rendered = ", ".join(f"{quote(c)} BLOB" for c in RENDERED_COLUMNS)
+    connection.execute(f"CREATE TABLE {table} (_rowid INTEGER PRIMARY KEY, {columns}, {rendered})")
     converters = [_converter(f) for f in resource.fields]
     names = [f.name for f in resource.fields]
-    placeholders = ", ".join("?" for _ in names)
-    insert = f"INSERT INTO {table} ({', '.join(quote(n) for n in names)}) VALUES ({placeholders})"
+    targets = ", ".join(quote(n) for n in [*names, *RENDERED_COLUMNS])
+    placeholders = ", ".join("?" for _ in [*names, *RENDERED_COLUMNS])
+    insert = f"INSERT INTO {table} ({targets}) VALUES ({placeholders})"
+    render = _renderer(resource)
     count = 0
     with resource.path.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
@@ -149,10 +175,10 @@ def _load_resource(connection: sqlite3.Connection, resource: Resource) -> None:
         for record in reader:
             batch.append([convert(record[i]) for convert, i in zip(converters, positions, strict=True)])
             if len(batch) >= BATCH:
-                connection.executemany(insert, batch)
+                connection.executemany(insert, render(batch))
                 count += len(batch)
                 batch.clear()
-        connection.executemany(insert, batch)
+        connection.executemany(insert, render(batch))
         count += len(batch)
     for name in names:
         index = quote(f"{resource.name}__{name}")
@@ -167,6 +193,62 @@ def _load_resource(connection: sqlite3.Connection, resource: Resource) -> None:
         "INSERT INTO _tables VALUES (?, ?, ?, ?)",
         (resource.name, count, ",".join(nullable), ",".join(inexact)),
     )
+
+
+class _Lines:
+    """A file for csv.writer that keeps each written row as one string."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.write = self.lines.append
+
+
+def _renderer(resource: Resource):
+    """A function adding to each row of a batch its JSON object and CSV lines, as the API writes them.
+
+    The same converters and csv.writer as the per-request path (csv_export.csv_chunks and
+    Engine.page), so the bytes are identical whichever path serves a request.
+    """
+    from opendata.exports.csv_export import CsvFormat, cell_converters  # it imports this module
+
+    names = [f.name for f in resource.fields]
+    booleans = [i for i, f in enumerate(resource.fields) if f.type == "boolean"]
+    plain, excel = CsvFormat(), CsvFormat("utf-8-sig")  # cp932 writes the same text as utf-8-sig
+    plain_cells, excel_cells = (
+        cell_converters(resource, names, plain),
+        cell_converters(resource, names, excel),
+    )
+    plain_out, excel_out = _Lines(), _Lines()
+    plain_writer = csv.writer(plain_out, lineterminator=plain.line_terminator)
+    excel_writer = csv.writer(excel_out, lineterminator=excel.line_terminator)
+    plain_end, excel_end = -len(plain.line_terminator), -len(excel.line_terminator)
+
+    def render(batch: list[list]) -> list[list]:
+        plain_out.lines.clear()
+        excel_out.lines.clear()
+        plain_writer.writerows([[c(v) for c, v in zip(plain_cells, row, strict=True)] for row in batch])
+        excel_writer.writerows([[c(v) for c, v in zip(excel_cells, row, strict=True)] for row in batch])
+        out = []
+        for row, plain_line, excel_line in zip(batch, plain_out.lines, excel_out.lines, strict=True):
+            values = row
+            if booleans:
+                values = list(row)
+                for i in booleans:
+                    if values[i] is not None:
+                        values[i] = bool(values[i])
+            plain_text = plain_line[:plain_end]
+            excel_text = excel_line[:excel_end]
+            out.append(
+                [
+                    *row,
+                    orjson.dumps(dict(zip(names, values, strict=True))),
+                    plain_text.encode(),
+                    None if excel_text == plain_text else excel_text.encode(),
+                ]
+            )
+        return out
+
+    return render
 
 
 def _inexact(connection: sqlite3.Connection, table: str, name: str) -> bool:
