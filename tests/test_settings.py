@@ -17,7 +17,9 @@ def test_every_setting_has_help_and_is_in_the_readme(setting):
 
 
 def test_environment_overrides_defaults():
-    values = config.from_environment({"OPENDATA_MAX_PAGE_SIZE": "50", "OPENDATA_BASE_URL": "https://x.example"})
+    values = config.from_environment(
+        {"OPENDATA_MAX_PAGE_SIZE": "50", "OPENDATA_BASE_URL": "https://x.example"}
+    )
     assert values["MAX_PAGE_SIZE"] == 50 and values["BASE_URL"] == "https://x.example"
     assert values["DEFAULT_PAGE_SIZE"] == 100
 

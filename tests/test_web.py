@@ -423,12 +423,38 @@ def test_sections_order_numerically():
     assert sorted(keys, key=listing._section_order) == ["1", "1(4)", "1(12)", "2(2)", "1, 2"]
 
 
-def test_no_broken_shift_jis_link_where_the_table_cannot_be_written_in_it(client):
-    page = get(client, "/datasets/support-services")
+@pytest.fixture(scope="module")
+def unencodable_client(tmp_path_factory):
+    """An app serving a package with 𠮷 (U+20BB7), which Shift_JIS cannot hold."""
+    from opendata.app import create_app
+    from tests.conftest import ClosingClient
+    from tests.crafted import write_package
+
+    root = tmp_path_factory.mktemp("packages")
+    write_package(
+        root,
+        "not-cp932",
+        [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}],
+        [[1, "髙橋"], [2, "𠮷野家"]],
+        ["id"],
+    )
+    app = create_app({"PACKAGES_DIR": str(root), "CACHE_DIR": str(tmp_path_factory.mktemp("cache"))})
+    app.test_client_class = ClosingClient
+    return app.test_client()
+
+
+def test_no_broken_shift_jis_link_where_the_table_cannot_be_written_in_it(unencodable_client):
+    page = get(unencodable_client, "/datasets/not-cp932")
     downloads = page.find("section", id="downloads")
     formats = {a.attrs["data-format"] for a in downloads.find_all("a")}
     assert "csv-cp932" not in formats and {"csv-utf-8", "csv-utf-8-sig"} <= formats
     refused = downloads.find("li", class_="refused")
-    assert "19行目の name_english に Shift_JIS で表せない文字があります" in words(refused)
+    assert "3行目の name に Shift_JIS で表せない文字があります" in words(refused)
     data = json.loads(page.find("script", type="application/ld+json").text)
     assert not any("encoding=cp932" in d["contentUrl"] for d in data["distribution"])
+
+
+def test_every_shipped_table_offers_shift_jis(client):
+    for package in sorted(p.name for p in PACKAGES.iterdir() if (p / "datapackage.json").is_file()):
+        downloads = get(client, f"/datasets/{package}").find("section", id="downloads")
+        assert downloads.find_all("li", class_="refused") == [], package
