@@ -10,12 +10,7 @@ from flask import Flask
 from opendata.web import errors
 from opendata.web.views import bp
 
-# Preview limits, overridable like any setting: rows per preview page, pages a preview walks.
-DEFAULTS = {"WEB_PREVIEW_ROWS": 20, "WEB_PREVIEW_PAGES": 50}
-
 
 def init_app(app: Flask) -> None:
-    for name, value in DEFAULTS.items():
-        app.config.setdefault(name, value)
     app.register_blueprint(bp)
     app.register_error_handler(404, errors.not_found)
