@@ -53,6 +53,8 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds clients and proxies may reuse a response (Cache-Control max-age).",
     ),
     Setting("MAX_QUERY_STRING", 4096, "Longest query string accepted, in bytes; longer is a 414."),
+    Setting("WEB_PREVIEW_ROWS", 20, "Rows per page of a dataset page's table preview."),
+    Setting("WEB_PREVIEW_PAGES", 50, "Pages a preview walks before pointing to the downloads and the API."),
     Setting(
         "BASE_URL",
         "",
