@@ -44,8 +44,12 @@ def parse_time(text: str | None) -> datetime | None:
 
 
 def ckan_time(value: datetime) -> str:
-    """CKAN's timestamp format: naive UTC, microseconds, no zone suffix."""
-    return value.isoformat(timespec="microseconds")
+    """CKAN's timestamp format, datetime.isoformat() of naive UTC: microseconds only when not zero.
+
+    Exactly CKAN's: the CKAN harvester compares these strings, and "…T00:00:00.000000" sorts
+    after the "…T00:00:00" CKAN stored, which would re-import an unchanged dataset every run.
+    """
+    return value.isoformat()
 
 
 def stated_time(package: Package) -> datetime:
