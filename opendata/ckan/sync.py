@@ -218,9 +218,8 @@ def ensure_organization(client: Ckan, desired: dict[str, Any], *, dry_run: bool)
         allowed = client.call("organization_list_for_user", {"permission": "create_dataset"}) or []
         if not any(org.get("name") == desired["name"] for org in allowed):
             raise CkanError(
-                f"CKAN at {client.url} does not let the token in {TOKEN_VARIABLE} create datasets in "
-                f"organization {desired['name']!r}: the token is unknown, revoked or expired, or its user "
-                "is not an editor there"
+                f"CKAN at {client.url} will not let this token create datasets in organization "
+                f"{desired['name']!r}: {client.token_advice()}"
             )
     if all(same(k, v, current.get(k)) for k, v in desired.items()):
         return ""

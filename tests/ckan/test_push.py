@@ -1,0 +1,213 @@
+"""`opendata ckan push` into the real CKAN: read back, byte-compare, idempotence, updates, errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from opendata.catalog import load_catalog
+from opendata.ckan import mapping
+from tests.ckan.conftest import free_port, relabel, write_descriptor
+from tests.conftest import PACKAGES, ROOT
+
+pytestmark = pytest.mark.ckan
+CATALOG = load_catalog(PACKAGES)
+API = "http://127.0.0.1:8000/api/v1"  # where the pushed links point; the push itself never calls it
+
+
+def push(
+    ckan, *args: str, token: str | None = None, url: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "CKAN_URL": url or ckan.url,
+        "CKAN_API_TOKEN": ckan.token if token is None else token,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "opendata", "ckan", "push", "--api-url", API, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def modified(ckan, packages) -> dict[str, str]:
+    return {p.name: ckan.call("package_show", id=p.id)["metadata_modified"] for p in packages}
+
+
+@pytest.fixture(scope="module")
+def pushed(ckan):
+    first = push(ckan)
+    assert first.returncode == 0, first.stdout + first.stderr
+    after_first = modified(ckan, CATALOG)
+    second = push(ckan)
+    assert second.returncode == 0, second.stdout + second.stderr
+    return first, second, after_first, modified(ckan, CATALOG)
+
+
+def test_the_push_prints_a_line_per_dataset(pushed):
+    first = pushed[0].stdout.splitlines()
+    for package in CATALOG:
+        assert any(line.startswith(f"{package.name}: ") for line in first)
+    assert first[-1].startswith("13 dataset(s)")
+
+
+def test_every_dataset_reads_back_with_package_show(ckan, pushed):
+    for package in CATALOG:
+        shown = ckan.call("package_show", id=package.id)
+        spec = mapping.dataset(package, "kanagawa-prefecture", API)
+        assert shown["name"] == package.name and shown["title"] == package.title
+        assert shown["organization"]["name"] == "kanagawa-prefecture"
+        assert shown["license_id"] == "cc-by" and shown["version"] == package.version
+        assert sorted(t["name"] for t in shown["tags"]) == sorted(t["name"] for t in spec.fields["tags"])
+        extras = {e["key"]: e["value"] for e in shown["extras"]}
+        assert extras == {e["key"]: e["value"] for e in spec.fields["extras"]}
+        assert extras["title_english"] == package.title_english
+        assert [r["id"] for r in shown["resources"]] == [r.id for r in spec.resources]
+        for resource, table in zip(shown["resources"], package.resources, strict=False):
+            assert json.loads(resource["schema"]) == table.schema
+            assert resource["url_type"] == "upload" and resource["format"] == "CSV"
+
+
+def test_every_uploaded_file_downloads_byte_identical(ckan, pushed):
+    for package in CATALOG:
+        shown = ckan.call("package_show", id=package.id)
+        for resource, table in zip(shown["resources"], package.resources, strict=False):
+            response = requests.get(resource["url"], timeout=30)
+            assert response.status_code == 200, resource["url"]
+            assert response.content == table.path.read_bytes(), resource["url"]
+        descriptor = shown["resources"][len(package.resources)]
+        content = requests.get(descriptor["url"], timeout=30).content
+        assert descriptor["hash"] == f"sha256:{hashlib.sha256(content).hexdigest()}"
+        assert json.loads(content)["id"] == package.id
+
+
+def test_a_second_push_changes_nothing_and_says_so(pushed):
+    _, second, before, after = pushed
+    lines = second.stdout.splitlines()
+    assert [line for line in lines if line.endswith(": unchanged")] == [
+        f"{p.name}: unchanged" for p in CATALOG
+    ]
+    assert lines[-1] == "13 dataset(s) unchanged: CKAN already matches the catalog, nothing to do"
+    assert after == before  # CKAN's metadata_modified did not move: nothing was written
+
+
+@pytest.fixture
+def one_package(ckan, tmp_path):
+    """A relabelled copy of key-figures, purged from CKAN first so the scenario starts clean."""
+    [descriptor] = relabel(tmp_path, "it-push", ["key-figures"]).values()
+    ckan.purge(descriptor["id"])
+    yield tmp_path, descriptor
+    ckan.purge(descriptor["id"])
+
+
+def test_a_changed_package_updates_in_place_without_duplicates(ckan, one_package):
+    folder, descriptor = one_package
+    name = descriptor["name"]
+    created = push(ckan, "--packages", str(folder), "--only", name)
+    assert created.returncode == 0 and f"{name}: created: 3 resources" in created.stdout
+    before = ckan.call("package_show", id=descriptor["id"])
+
+    directory = folder / name
+    descriptor["version"] = "1.0.1"
+    write_descriptor(directory, descriptor)
+    csv = directory / "data" / "key-figures.csv"
+    csv.write_bytes(csv.read_bytes() + csv.read_bytes().splitlines(keepends=True)[-1])
+    updated = push(ckan, "--packages", str(folder), "--only", name)
+    assert updated.returncode == 0, updated.stderr
+    [line] = [line for line in updated.stdout.splitlines() if line.startswith(f"{name}: ")]
+    assert line.startswith(f"{name}: updated: version") and "key-figures.csv (file" in line
+
+    after = ckan.call("package_show", id=descriptor["id"])
+    assert after["version"] == "1.0.1" and after["name"] == name
+    assert [r["id"] for r in after["resources"]] == [r["id"] for r in before["resources"]]
+    assert requests.get(after["resources"][0]["url"], timeout=30).content == csv.read_bytes()
+    again = push(ckan, "--packages", str(folder), "--only", name)
+    assert f"{name}: unchanged" in again.stdout
+
+    linked = push(ckan, "--packages", str(folder), "--only", name, "--link")
+    assert linked.returncode == 0, linked.stderr
+    shown = ckan.call("package_show", id=descriptor["id"])
+    assert [r["id"] for r in shown["resources"]] == [r["id"] for r in before["resources"]]
+    assert shown["resources"][0]["url"] == f"{API}/datasets/{name}/resources/key-figures/download.csv"
+    assert not shown["resources"][0]["url_type"]
+
+
+def test_an_interrupted_push_is_finished_by_running_it_again(ckan, tmp_path):
+    descriptors = relabel(
+        tmp_path, "it-resume", ["dialogue-forum", "mental-health-consultation", "key-figures"]
+    )
+    for descriptor in descriptors.values():
+        ckan.purge(descriptor["id"])
+    env = {**os.environ, "CKAN_URL": ckan.url, "CKAN_API_TOKEN": ckan.token}
+    command = [
+        sys.executable,
+        "-m",
+        "opendata",
+        "ckan",
+        "push",
+        "--api-url",
+        API,
+        "--packages",
+        str(tmp_path),
+    ]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT, start_new_session=True
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if ": created" in line:  # stop it while it works on the next dataset
+            os.killpg(process.pid, signal.SIGKILL)
+            break
+    process.wait(timeout=60)
+    process.stdout.close()
+    finished = push(ckan, "--packages", str(tmp_path))
+    assert finished.returncode == 0, finished.stderr
+    for descriptor in descriptors.values():
+        shown = ckan.call("package_show", id=descriptor["id"])
+        assert len(shown["resources"]) == len(descriptor["resources"]) + 2
+        assert len({r["id"] for r in shown["resources"]}) == len(shown["resources"])
+    assert "nothing to do" in push(ckan, "--packages", str(tmp_path)).stdout
+    for descriptor in descriptors.values():
+        ckan.purge(descriptor["id"])
+
+
+def test_a_bad_token_is_one_clear_error_and_never_printed(ckan, pushed):
+    token = "not-a-token-7d1c5e0b9a"
+    result = push(ckan, token=token)
+    assert result.returncode == 1
+    assert "CKAN_API_TOKEN" in result.stderr and "not accepted" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert token not in result.stdout + result.stderr
+    assert ckan.token not in result.stdout + result.stderr
+
+
+def test_an_unreachable_ckan_is_one_clear_error(ckan):
+    url = f"http://127.0.0.1:{free_port()}"
+    result = push(ckan, url=url)
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip()
+        == f"opendata: error: cannot reach CKAN at {url} (ConnectionError); is it running?"
+    )
+    assert ckan.token not in result.stdout + result.stderr
+
+
+def test_a_ckan_validation_error_is_one_clear_error(ckan, tmp_path):
+    relabel(tmp_path, "it-invalid", ["key-figures"])
+    result = push(ckan, "--packages", str(Path(tmp_path)), "--organization", "Not A Valid Name!")
+    assert result.returncode == 1
+    assert "rejected organization_create: name:" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert ckan.token not in result.stdout + result.stderr
