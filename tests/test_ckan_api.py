@@ -298,3 +298,16 @@ def test_changed_data_gets_a_new_metadata_modified_and_the_rest_keep_theirs(tmp_
 
 def _all(client):
     return result(client, "package_search", rows=1000)["results"]
+
+
+def test_an_unexpected_failure_is_ckans_internal_server_error(client, monkeypatch, caplog):
+    from opendata.harvest import actions
+
+    def broken(ctx, params):
+        raise RuntimeError("boom: secret detail")
+
+    monkeypatch.setitem(actions.ACTIONS, "package_list", broken)
+    response, body = action(client, "package_list")
+    assert response.status_code == 500
+    assert body["error"] == {"__type": "Internal Server Error", "message": "Internal Server Error"}
+    assert "secret detail" not in response.get_data(as_text=True) and "boom" in caplog.text

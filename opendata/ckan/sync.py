@@ -64,10 +64,9 @@ class Summary:
         total = f"{len(self.plans)} dataset(s)"
         if not self.changed:
             return f"{total} unchanged: CKAN already matches the catalog, nothing to do"
-        counts = ", ".join(
-            f"{self.count(s)} {v}" for s, v in (("create", "to create"), ("update", "to update"))
-        )
-        if not dry_run:
+        if dry_run:
+            counts = f"{self.count('create')} to create, {self.count('update')} to update"
+        else:
             counts = f"{self.count('create')} created, {self.count('update')} updated"
         org = f"; organization {self.organization}" if self.organization else ""
         suffix = " (dry run: nothing was written)" if dry_run else ""

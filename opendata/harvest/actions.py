@@ -302,6 +302,6 @@ def call(name: str) -> Response:
         return envelope(name, root, error.status, success=False, error=error.error())
     except Exception:
         log.exception("CKAN action %s failed", name)
-        error = InternalError()
-        return envelope(name, root, error.status, success=False, error=error.error())
+        internal = InternalError()
+        return envelope(name, root, internal.status, success=False, error=internal.error())
     return envelope(name, root, 200, success=True, result=result)

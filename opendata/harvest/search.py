@@ -16,6 +16,7 @@ Unknown parameters are refused with CKAN's "Search Query Error", as CKAN refuses
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter
@@ -344,6 +345,10 @@ def parse(params: dict[str, Any], now: datetime | None = None) -> Query:
     )
 
 
+def _sort_value(value: Callable[[Entry, Doc, str], Any], key: str, hit: tuple[Entry, Doc]) -> Any:
+    return value(hit[0], hit[1], key)
+
+
 def run(query: Query, docs: list[tuple[Entry, Doc]]) -> Result:
     hits = [(entry, doc) for entry, doc in docs if query.match(doc)]
 
@@ -356,8 +361,8 @@ def run(query: Query, docs: list[tuple[Entry, Doc]]) -> Result:
         return item[0] if isinstance(item, list) else item
 
     hits.sort(key=lambda hit: hit[0].package.id)
-    for key, descending in reversed(query.sort):
-        hits.sort(key=lambda hit, key=key: value(*hit, key), reverse=descending)
+    for key, descending in reversed(query.sort):  # stable sorts, last key first
+        hits.sort(key=functools.partial(_sort_value, value, key), reverse=descending)
     facets = {}
     for name in query.facet_fields:
         counts = Counter(v for _, doc in hits for v in doc.get(name, []))
