@@ -88,8 +88,8 @@ def _csv_format() -> CsvFormat:
     return CsvFormat(ENCODINGS[loaded["encoding"]], loaded["header"], loaded.get("newline"))
 
 
-def _describedby(package: Package) -> str:
-    return f'<{rep.dataset_url(api_url(), package)}/datapackage.json>; rel="describedby"'
+def _describedby(package: Package, api: str | None = None) -> str:
+    return f'<{rep.dataset_url(api or api_url(), package)}/datapackage.json>; rel="describedby"'
 
 
 def content_disposition(filename: str, fallback: str) -> str:
@@ -110,22 +110,24 @@ class Rows(MethodView):
     )
     def get(self, name: str, resource: str) -> Response:
         """Rows as JSON: filters, sort, field selection, keyset paging and the total count"""
-        package, found = service().resource(name, resource)
+        data = service()
+        package, found = data.resource(name, resource)
         query = _row_query(found, paged=True)
-        etag = query_etag(package.digest)
+        etag = query_etag(data.store.digest(package))
         if not_modified(etag):
             return not_modified_response(etag)
-        page = service().engine.page(package, found, query, as_json=True)
+        page = data.engine.page(package, found, query, as_json=True)
         next_url = None
         headers = {"X-Total-Count": str(page.total), "ETag": f'"{etag}"'}
+        api = api_url()
         if page.next_cursor:
             params = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"] + [
                 ("cursor", page.next_cursor)
             ]
-            next_url = f"{rep.resource_url(api_url(), package, found)}/rows?{urlencode(params)}"
-            headers["Link"] = f'<{next_url}>; rel="next", {_describedby(package)}'
+            next_url = f"{rep.resource_url(api, package, found)}/rows?{urlencode(params)}"
+            headers["Link"] = f'<{next_url}>; rel="next", {_describedby(package, api)}'
         else:
-            headers["Link"] = _describedby(package)
+            headers["Link"] = _describedby(package, api)
         body = {
             "dataset": package.name,
             "resource": found.name,
@@ -156,7 +158,7 @@ class RowsCsv(MethodView):
         """Every matching row as CSV, in UTF-8, UTF-8 with BOM or CP932 for Japanese Excel"""
         package, found = service().resource(name, resource)
         query, fmt = _row_query(found, paged=False), _csv_format()
-        etag = query_etag(package.digest)
+        etag = query_etag(service().store.digest(package))
         if not_modified(etag):
             return not_modified_response(etag)
         headers = {
@@ -193,7 +195,9 @@ class Download(MethodView):
         """The whole resource as a file built once per version (UTF-8 is the package's own file)"""
         package, found = service().resource(name, resource)
         fmt = _csv_format()
-        etag = strong_etag(package.digest, found.name, fmt.encoding, fmt.header, fmt.line_terminator)
+        etag = strong_etag(
+            service().store.digest(package), found.name, fmt.encoding, fmt.header, fmt.line_terminator
+        )
         if not_modified(etag):
             return not_modified_response(etag)
         path = service().downloads.csv_file(package, found, fmt)

@@ -278,8 +278,8 @@ def _shape(resource: Resource, query: RowQuery) -> str:
 
 
 def encode_cursor(resource: Resource, query: RowQuery, values: list[Any]) -> str:
-    payload = json.dumps({"s": _shape(resource, query), "k": values}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    payload = orjson.dumps({"s": _shape(resource, query), "k": values})
+    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
 
 
 def decode_cursor(resource: Resource, query: RowQuery, token: str, width: int) -> list[Any]:
@@ -329,7 +329,7 @@ class Engine:
         info = self.store.info(package, resource)
         if not query.filters:
             return info.row_count
-        key = (package.digest, resource.name, query.filter_key())
+        key = (self.store.digest(package), resource.name, query.filter_key())
         total = self.counts.get(key)
         if total is None:
             where, params = where_clause(query)

@@ -80,12 +80,21 @@ class Store:
         self.directory = Path(cache_dir) / "store"
         self._local = threading.local()
         self._info: dict[tuple[str, str], TableInfo] = {}
-        # Built store paths by package object: a package's digest hashes all its resources,
-        # too slow to redo on every request. The package is kept, so its id is never reused.
+        # Digests and built store paths by package object: a package's digest hashes all its
+        # resources, too slow to redo on every request. The package is kept, so its id is
+        # never reused for another object.
+        self._digests: dict[int, tuple[Package, str]] = {}
         self._paths: dict[int, tuple[Package, Path]] = {}
 
+    def digest(self, package: Package) -> str:
+        """package.digest, computed once per package object."""
+        known = self._digests.get(id(package))
+        if known is None or known[0] is not package:
+            known = self._digests[id(package)] = (package, package.digest)
+        return known[1]
+
     def path_for(self, package: Package) -> Path:
-        return self.directory / f"{package.name}-{package.digest[:20]}-v{STORE_FORMAT}.sqlite"
+        return self.directory / f"{package.name}-{self.digest(package)[:20]}-v{STORE_FORMAT}.sqlite"
 
     def ensure(self, package: Package) -> Path:
         known = self._paths.get(id(package))
@@ -123,7 +132,7 @@ class Store:
         return connection
 
     def info(self, package: Package, resource: Resource) -> TableInfo:
-        key = (package.digest, resource.name)
+        key = (self.digest(package), resource.name)
         info = self._info.get(key)
         if info is None:
             connection = self.connection(package)
