@@ -65,6 +65,7 @@ def test_each_dataset_has_its_titles_distributions_and_checksums(client):
         titles = set(graph.objects(ref, DCTERMS.title))
         assert Literal(package.title, lang="ja") in titles
         assert Literal(package.title_english, lang="en") in titles
+        assert graph.value(ref, DCAT.landingPage) == URIRef(f"http://localhost/datasets/{package.name}")
         distributions = list(graph.objects(ref, DCAT.distribution))
         assert len(distributions) == len(package.resources) + 2
         shown = client.get(f"/api/3/action/package_show?id={package.id}").get_json()["result"]

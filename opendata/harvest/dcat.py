@@ -155,7 +155,7 @@ def add_dataset(graph: Graph, root: str, entry: Entry, package: dict[str, Any], 
         (OWL.versionInfo, Literal(package["version"])),
         (DCTERMS.issued, _time(package["metadata_created"])),
         (DCTERMS.modified, _time(package["metadata_modified"])),
-        (DCAT.landingPage, URIRef(package["url"])),
+        (DCAT.landingPage, URIRef(f"{root}/datasets/{package['name']}")),  # the dataset's web page
     ]
     if extras.get("title_english"):
         triples.append((DCTERMS.title, Literal(extras["title_english"], lang="en")))
