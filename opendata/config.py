@@ -60,6 +60,9 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         "Public base URL (scheme://host[:port]); empty means taken from each request.",
     ),
+    Setting(
+        "DCAT_DATASETS_PER_PAGE", 100, "Datasets per page of /catalog.* (ckanext-dcat's default is 100)."
+    ),
     Setting("CKAN_URL", "", "CKAN site that `opendata ckan push` writes to."),
     Setting(
         "CKAN_ORGANIZATION",

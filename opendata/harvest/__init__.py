@@ -12,14 +12,8 @@ from opendata.harvest import actions, documents
 from opendata.harvest.catalog import HarvestCatalog
 from opendata.harvest.records import Published
 
-# ckanext-dcat's default page size (ckanext.dcat.datasets_per_page); an app config key so
-# tests can page a small catalog.
-DEFAULTS = {"DCAT_DATASETS_PER_PAGE": 100}
-
 
 def init_app(app: Flask) -> None:
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     catalog = HarvestCatalog.from_service(app.extensions["opendata"], app.config)
     app.extensions["opendata.harvest"] = Published(catalog)
     app.register_blueprint(actions.bp)
