@@ -24,11 +24,19 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_server(
-    packages_dir: Path | None = None, cache_dir: Path | None = None, workers: int = 2
+    packages_dir: Path | None = None,
+    cache_dir: Path | None = None,
+    workers: int = 2,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
 ) -> Iterator[str]:
-    """Start `opendata serve` and yield its base URL; stop it on exit."""
-    port = free_port()
-    env = dict(os.environ)
+    """Start `opendata serve` and yield its base URL; stop it on exit.
+
+    `port` fixes the port (so URLs survive a restart); `env` adds environment variables.
+    """
+    port = port or free_port()
+    env = {**os.environ, **(env or {})}
     if cache_dir is not None:
         env["OPENDATA_CACHE_DIR"] = str(cache_dir)
     command = [sys.executable, "-m", "opendata", "serve", "--port", str(port), "--workers", str(workers)]
@@ -39,7 +47,7 @@ def running_server(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"the server exited: {process.stderr.read().decode()[-2000:]}")
@@ -49,7 +57,7 @@ def running_server(
                         break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError("the server did not answer within 60 s") from None
+                    raise RuntimeError(f"the server did not answer within {timeout:g} s") from None
                 time.sleep(0.2)
         yield base
     finally:

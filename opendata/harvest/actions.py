@@ -75,22 +75,9 @@ def flag(params: dict[str, Any], key: str, default: bool = False) -> bool:
     return str(value).strip().lower() in ("true", "1", "yes", "on")
 
 
-def natural(params: dict[str, Any], key: str, default: int | None) -> int | None:
-    raw = params.get(key)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise ValidationError({key: ["Invalid integer"]}) from None
-    if value < 0:
-        raise ValidationError({key: ["Must be a natural number"]})
-    return value
-
-
 def window(items: list[Any], params: dict[str, Any], default_limit: int | None = None) -> list[Any]:
-    offset = natural(params, "offset", 0) or 0
-    limit = natural(params, "limit", default_limit)
+    offset = search.natural(params, "offset", 0) or 0
+    limit = search.natural(params, "limit", default_limit)
     return items[offset:] if limit is None else items[offset : offset + limit]
 
 
@@ -155,8 +142,8 @@ def current_package_list_with_resources(ctx: Context, params: dict[str, Any]) ->
     """Datasets with their resources, most recently modified first; limit, offset (or page)."""
     packages = sorted(ctx.packages(), key=lambda p: (p["metadata_modified"], p["id"]), reverse=True)
     if "offset" not in params and params.get("page") not in (None, ""):
-        limit = natural(params, "limit", None) or len(packages) or 1
-        page = natural(params, "page", 1) or 1
+        limit = search.natural(params, "limit", None) or len(packages) or 1
+        page = search.natural(params, "page", 1) or 1
         params = {**params, "offset": (page - 1) * limit, "limit": limit}
     return window(packages, params)
 

@@ -276,7 +276,8 @@ def _number(text: str) -> float:
         raise SearchQueryError(f"invalid number {text!r}") from None
 
 
-def _natural(params: dict[str, Any], key: str, default: int) -> int:
+def natural(params: dict[str, Any], key: str, default: int | None) -> int | None:
+    """A parameter that must be a whole number of 0 or more, as CKAN validates it."""
     raw = params.get(key)
     if raw in (None, ""):
         return default
@@ -336,12 +337,12 @@ def parse(params: dict[str, Any], now: datetime | None = None) -> Query:
         title_terms=tuple(parsers[0].title_terms),
         sort=_sort(raw_sort),
         raw_sort=raw_sort,
-        rows=min(_natural(params, "rows", ROWS_DEFAULT), ROWS_MAX),
-        start=_natural(params, "start", 0),
+        rows=min(natural(params, "rows", ROWS_DEFAULT) or 0, ROWS_MAX),
+        start=natural(params, "start", 0) or 0,
         fields=tuple(f for f in re.split(r"[\s,]+", str(params.get("fl") or "")) if f),
         facet_fields=facet_fields,
-        facet_limit=-1 if str(limit) == "-1" else _natural(params, "facet.limit", 50),
-        facet_mincount=_natural(params, "facet.mincount", 1),
+        facet_limit=-1 if str(limit) == "-1" else (natural(params, "facet.limit", 50) or 0),
+        facet_mincount=natural(params, "facet.mincount", 1) or 0,
     )
 
 

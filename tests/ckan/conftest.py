@@ -13,12 +13,8 @@ import fcntl
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -29,6 +25,7 @@ import pytest
 import requests
 
 from tests.conftest import PACKAGES, ROOT, require
+from tests.server import running_server
 
 CKAN_VAR = ROOT / "var" / "ckan"
 CKAN_BIN = CKAN_VAR / "venv" / "bin" / "ckan"
@@ -149,41 +146,8 @@ def write_descriptor(directory: Path, descriptor: dict[str, Any]) -> None:
     (directory / "datapackage.json").write_text(text, encoding="utf-8")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def serving(packages: Path, cache: Path, port: int) -> Iterator[str]:
     """`opendata serve` on 127.0.0.1:port (a fixed port, so URLs survive a restart)."""
-    env = {**os.environ, "OPENDATA_CACHE_DIR": str(cache), "OPENDATA_BASE_URL": ""}
-    command = [sys.executable, "-m", "opendata", "serve", "--packages", str(packages), "--port", str(port)]
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"opendata serve exited: {process.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-            try:
-                if requests.get(f"{base}/api/3/action/status_show", timeout=2).ok:
-                    break
-            except requests.RequestException:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("opendata serve did not answer within 120 s") from None
-                time.sleep(0.3)
+    with running_server(packages, cache, port=port, env={"OPENDATA_BASE_URL": ""}, timeout=120) as base:
         yield base
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        if process.stderr:
-            process.stderr.close()

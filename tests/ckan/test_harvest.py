@@ -15,7 +15,8 @@ import uuid
 
 import pytest
 
-from tests.ckan.conftest import ckan_command, free_port, relabel, serving, write_descriptor
+from tests.ckan.conftest import ckan_command, relabel, serving, write_descriptor
+from tests.server import free_port
 
 pytestmark = pytest.mark.ckan
 PREFIX = "opendata-it-"

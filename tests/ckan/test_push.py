@@ -15,8 +15,9 @@ import requests
 
 from opendata.catalog import load_catalog
 from opendata.ckan import mapping
-from tests.ckan.conftest import free_port, relabel, write_descriptor
+from tests.ckan.conftest import relabel, write_descriptor
 from tests.conftest import PACKAGES, ROOT
+from tests.server import free_port
 
 pytestmark = pytest.mark.ckan
 CATALOG = load_catalog(PACKAGES)
