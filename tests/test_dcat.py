@@ -12,7 +12,6 @@ from rdflib.namespace import DCTERMS, RDF
 from opendata.catalog import load_catalog
 from opendata.catalog.models import file_digest
 from opendata.harvest.dcat import DCAT, HYDRA, SPDX
-from opendata.harvest.schemaorg import schema_org
 from tests.conftest import PACKAGES
 
 CATALOG = load_catalog(PACKAGES)
@@ -159,10 +158,14 @@ def test_schema_org_dataset_document(client):
     assert (URIRef(body["@id"]), RDF.type, URIRef("https://schema.org/Dataset")) in graph
 
 
-def test_schema_org_is_a_pure_function_of_the_package():
+def test_the_harvest_document_is_the_one_the_dataset_page_embeds(client):
+    served = client.get("/dataset/dialogue-forum.schemaorg.jsonld").get_json()
+    page = client.get("/datasets/dialogue-forum").get_data(as_text=True)
+    start = page.index('<script type="application/ld+json">') + len('<script type="application/ld+json">')
+    embedded = json.loads(page[start : page.index("</script>", start)])
     package = CATALOG.get("dialogue-forum")
-    body = schema_org(package, api="https://x.jp/api/v1", page_url="https://x.jp/datasets/dialogue-forum")
-    assert body["@id"] == "https://x.jp/datasets/dialogue-forum"
-    assert body["identifier"] == [f"urn:uuid:{package.id}", "dialogue-forum"]
-    assert body["isBasedOn"]["datePublished"] == "2022-03-10"
-    assert all(v not in (None, "", []) for v in body.values())
+    assert served["@id"] == embedded["@id"] == "http://localhost/datasets/dialogue-forum"
+    assert served["identifier"] == [f"urn:uuid:{package.id}", "dialogue-forum"]
+    assert served["isBasedOn"]["datePublished"] == "2022-03-10"
+    assert served["distribution"] == embedded["distribution"]
+    assert all(v not in (None, "", []) for v in served.values())

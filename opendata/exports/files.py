@@ -56,6 +56,14 @@ class Downloads:
         _write_atomically(path, chunks)
         return path
 
+    def cp932_refusal(self, package: Package, resource: Resource) -> UnencodableValue | None:
+        """Why the resource cannot be written in Shift_JIS (CP932), or None when it can."""
+        try:
+            self.csv_file(package, resource, CsvFormat(encoding="cp932"))
+        except UnencodableValue as refusal:
+            return refusal
+        return None
+
     def package_zip(self, package: Package, readme: str) -> Path:
         folder = self._folder(package)
         path = folder / f"{package.name}.zip"

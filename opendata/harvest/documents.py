@@ -15,11 +15,11 @@ from urllib.parse import urlencode
 import orjson
 from flask import Blueprint, Response, current_app, request
 
-from opendata import errors
+from opendata import errors, schemaorg
+from opendata.api.representations import dataset_detail
 from opendata.harvest import dcat
 from opendata.harvest.changes import ckan_time, parse_time
 from opendata.harvest.records import Published
-from opendata.harvest.schemaorg import schema_org
 
 bp = Blueprint("dcat", __name__)
 EXTENSIONS = "any(ttl, jsonld, rdf, xml, n3)"
@@ -97,13 +97,15 @@ def dataset_schema_org(key: str) -> Response:
     entry = store.catalog.find(key)
     if entry is None:
         raise errors.DatasetNotFound(f"no dataset with id or name {key!r}", parameter="name")
-    api = f"{root}/api/v1"
-    body = schema_org(
-        entry.package,
-        api=api,
-        page_url=f"{root}/datasets/{entry.package.name}",
-        modified=ckan_time(entry.modified),
-        coverage=entry.coverage,
+    service, package = current_app.extensions["opendata"], entry.package
+    detail = dataset_detail(service, f"{root}/api/v1", package)
+    unavailable = frozenset(
+        resource["links"]["download_csv_shift_jis"]
+        for resource in detail["resources"]
+        if service.downloads.cp932_refusal(package, package.resource(resource["name"])) is not None
+    )
+    body = schemaorg.dataset(
+        detail, f"{root}/datasets/{package.name}", unavailable, modified=ckan_time(entry.modified)
     )
     return Response(orjson.dumps(body), mimetype="application/ld+json")
 

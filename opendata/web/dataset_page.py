@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from opendata import schemaorg
 from opendata.catalog.models import Field, Package, Resource
-from opendata.errors import ResourceNotFound, UnencodableValue
-from opendata.exports.csv_export import CsvFormat
+from opendata.errors import ResourceNotFound
 from opendata.query.engine import RowQuery, Sort
 from opendata.service import DataService
-from opendata.web import charts, i18n, jsonld
+from opendata.web import charts, i18n
 from opendata.web.examples import Example, examples
 from opendata.web.preview import Preview, build_preview
 
@@ -105,7 +105,7 @@ def build(
             Download("zip", detail["links"]["zip"], "zip", attachment=True),
         ],
         examples=examples(detail),
-        jsonld=jsonld.dataset(
+        jsonld=schemaorg.dataset(
             detail, page_url, frozenset(d.url for r in sections for d in r.downloads if d.refused)
         ),
         multiple=len(package.resources) > 1,
@@ -157,12 +157,7 @@ def _cp932_refusal(service: DataService, package: Package, resource: Resource) -
 
     Downloads builds (or refuses) the file once per package version and remembers either.
     """
-    try:
-        service.downloads.csv_file(package, resource, CsvFormat(encoding="cp932"))
-    except UnencodableValue as refusal:
-        return {
-            "row": refusal.extra.get("row"),
-            "field": refusal.extra.get("field"),
-            "detail": refusal.detail,
-        }
-    return None
+    refusal = service.downloads.cp932_refusal(package, resource)
+    if refusal is None:
+        return None
+    return {"row": refusal.extra.get("row"), "field": refusal.extra.get("field"), "detail": refusal.detail}

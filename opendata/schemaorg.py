@@ -1,14 +1,13 @@
-"""A schema.org Dataset for each dataset page, so search engines can index the catalog.
+"""A schema.org Dataset (JSON-LD) per data package, for search engines and Dataset Search.
 
 Built from the API's dataset detail (representations.dataset_detail), whose links are the
-same download URLs the page offers.
+download URLs the API and the pages offer. The dataset pages embed it and the harvest
+endpoint /dataset/<name>.schemaorg.jsonld serves it: one document, one builder.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-from opendata.web.i18n import in_language
 
 PREFECTURE = {"@type": "GovernmentOrganization", "name": "神奈川県", "alternateName": "Kanagawa Prefecture"}
 ENCODINGS = (
@@ -20,9 +19,15 @@ ENCODINGS = (
 
 
 def dataset(
-    detail: dict[str, Any], page_url: str, unavailable: frozenset[str] = frozenset()
+    detail: dict[str, Any],
+    page_url: str,
+    unavailable: frozenset[str] = frozenset(),
+    modified: str | None = None,
 ) -> dict[str, Any]:
-    """`unavailable`: download URLs to leave out (a Shift_JIS file the data cannot be written in)."""
+    """`unavailable`: download URLs to leave out (a Shift_JIS file the data cannot be written in).
+
+    `modified`: when the content last changed, if known better than the descriptor says.
+    """
     source = detail.get("source") or {}
     coverage = detail.get("coverage") or {}
     body: dict[str, Any] = {
@@ -39,7 +44,7 @@ def dataset(
         "inLanguage": "ja",
         "version": detail["version"],
         "dateCreated": detail["created"] or None,
-        "dateModified": detail["modified"] or None,
+        "dateModified": modified or detail["modified"] or None,
         "license": detail["license"]["url"],
         "creditText": detail["license"]["attribution"] or None,
         "isAccessibleForFree": True,
@@ -123,7 +128,7 @@ def _variables(detail: dict[str, Any]) -> list[dict[str, Any]]:
                     "@type": "PropertyValue",
                     "name": field.get("title", field["name"]),
                     "alternateName": field["name"],
-                    "description": in_language(field.get("description", ""), "en"),
+                    "description": field.get("description") or None,
                     "unitText": field["unit"],
                 }
     return list(seen.values())
