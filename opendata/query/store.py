@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import re
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -212,11 +213,18 @@ class _Lines:
         self.write = self.lines.append
 
 
+# A line holding none of these needs no formula neutralising and quotes the same with
+# CRLF as with LF (only a carriage return is quoted under one and not the other).
+_EXCEL_MAY_DIFFER = re.compile("[=+\\-@\t\r]")
+
+
 def _renderer(resource: Resource):
     """A function adding to each row of a batch its JSON object and CSV lines, as the API writes them.
 
     The same converters and csv.writer as the per-request path (csv_export.csv_chunks and
-    Engine.page), so the bytes are identical whichever path serves a request.
+    Engine.page), so the bytes are identical whichever path serves a request. For the plain
+    line csv.writer gets the values themselves, which it writes exactly as those converters
+    do (None as nothing, floats by repr), except booleans.
     """
     from opendata.exports.csv_export import CsvFormat, cell_converters  # it imports this module
 
@@ -232,28 +240,31 @@ def _renderer(resource: Resource):
     excel_writer = csv.writer(excel_out, lineterminator=excel.line_terminator)
     plain_end, excel_end = -len(plain.line_terminator), -len(excel.line_terminator)
 
+    def with_booleans(row: list, convert) -> list:
+        values = list(row)
+        for i in booleans:
+            values[i] = convert(values[i])
+        return values
+
     def render(batch: list[list]) -> list[list]:
         plain_out.lines.clear()
-        excel_out.lines.clear()
-        plain_writer.writerows([[c(v) for c, v in zip(plain_cells, row, strict=True)] for row in batch])
-        excel_writer.writerows([[c(v) for c, v in zip(excel_cells, row, strict=True)] for row in batch])
+        if booleans:
+            plain_writer.writerows([with_booleans(row, plain_cells[booleans[0]]) for row in batch])
+        else:
+            plain_writer.writerows(batch)
         out = []
-        for row, plain_line, excel_line in zip(batch, plain_out.lines, excel_out.lines, strict=True):
-            values = row
-            if booleans:
-                values = list(row)
-                for i in booleans:
-                    if values[i] is not None:
-                        values[i] = bool(values[i])
+        for row, plain_line in zip(batch, plain_out.lines, strict=True):
             plain_text = plain_line[:plain_end]
-            excel_text = excel_line[:excel_end]
+            excel_line = None
+            if _EXCEL_MAY_DIFFER.search(plain_text):
+                excel_out.lines.clear()
+                excel_writer.writerow([c(v) for c, v in zip(excel_cells, row, strict=True)])
+                excel_text = excel_out.lines[0][:excel_end]
+                if excel_text != plain_text:
+                    excel_line = excel_text.encode()
+            values = with_booleans(row, lambda v: v if v is None else bool(v)) if booleans else row
             out.append(
-                [
-                    *row,
-                    orjson.dumps(dict(zip(names, values, strict=True))),
-                    plain_text.encode(),
-                    None if excel_text == plain_text else excel_text.encode(),
-                ]
+                [*row, orjson.dumps(dict(zip(names, values, strict=True))), plain_text.encode(), excel_line]
             )
         return out
 
