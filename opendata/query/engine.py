@@ -376,7 +376,8 @@ class Engine:
         if sqlite_json:
             rows_json = b"[" + b",".join([record[0] for record in records]) + b"]"
             return Page(names, [], total, next_cursor, rows_json=rows_json)
-        rows = row_converter(resource, names)(records)
+        to_json = row_converter(resource, names)
+        rows = [to_json(record[:width]) for record in records]
         if as_json:
             return Page(names, [], total, next_cursor, rows_json=orjson.dumps(rows))
         return Page(names, rows, total, next_cursor)
@@ -410,26 +411,19 @@ class Engine:
 
 
 def row_converter(resource: Resource, names: list[str]):
-    """A function turning SQLite records (their first len(names) values) into JSON-ready dicts.
-
-    Only booleans need converting back from 0/1.
-    """
-    width = len(names)
+    """SQLite tuples to JSON objects; only booleans need converting back from 0/1."""
     booleans = [
         i for i, n in enumerate(names) if (f := resource.field(n)) is not None and f.type == "boolean"
     ]
     if not booleans:
-        return lambda records: [dict(zip(names, record[:width], strict=True)) for record in records]
+        return lambda record: dict(zip(names, record, strict=True))
 
-    def convert(records: list[tuple]) -> list[dict[str, Any]]:
-        rows = []
-        for record in records:
-            values = list(record[:width])
-            for i in booleans:
-                if values[i] is not None:
-                    values[i] = bool(values[i])
-            rows.append(dict(zip(names, values, strict=True)))
-        return rows
+    def convert(record: tuple) -> dict[str, Any]:
+        values = list(record)
+        for i in booleans:
+            if values[i] is not None:
+                values[i] = bool(values[i])
+        return dict(zip(names, values, strict=True))
 
     return convert
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import orjson
 
 from opendata.catalog.models import Field, Package, Resource
+from opendata.errors import PackageError
 
 # Numbers get no affinity (BLOB): SQLite then keeps 7 an INTEGER and 85.0 a REAL exactly as
 # loaded, where REAL or NUMERIC affinity would turn one into the other.
@@ -31,8 +32,8 @@ SQL_TYPES = {"integer": "INTEGER", "number": "BLOB", "boolean": "INTEGER", "year
 BATCH = 10_000
 # Bumped whenever the way a store is built changes, so stale stores are never reused.
 STORE_FORMAT = 4
-# Columns holding each row as rendered at build time. A field name cannot contain "__"
-# (that separates a field from its filter operator), so these never clash with a field.
+# Columns holding each row as rendered at build time. Only a field named exactly so could
+# clash, and the build refuses one (a field named with "__" cannot be filtered anyway).
 ROW_JSON = "__row_json"  # the row's JSON object, all fields, UTF-8
 ROW_CSV = "__row_csv"  # the row's CSV line in UTF-8 with LF line ends, all fields, no terminator
 ROW_CSV_EXCEL = "__row_csv_excel"  # the line for the Excel flavours (CRLF); NULL when the same
@@ -123,6 +124,9 @@ class Store:
         path = self.ensure(package)
         connection = connections.get(path)
         if connection is None:
+            if not path.exists():  # removed since it was built (make clean): build it again
+                self._paths.pop(id(package), None)
+                path = self.ensure(package)
             connection = sqlite3.connect(
                 f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False
             )
@@ -166,6 +170,9 @@ def build_database(package: Package, path: Path) -> None:
 
 
 def _load_resource(connection: sqlite3.Connection, resource: Resource) -> None:
+    clash = set(resource.field_names).intersection(RENDERED_COLUMNS)
+    if clash:
+        raise PackageError(f"{resource.name}: field name {sorted(clash)[0]!r} is reserved by the query store")
     table = quote(resource.name)
     columns = ", ".join(f"{quote(f.name)} {SQL_TYPES.get(f.type, 'TEXT')}" for f in resource.fields)
     rendered = ", ".join(f"{quote(c)} BLOB" for c in RENDERED_COLUMNS)
