@@ -49,6 +49,13 @@ def modified(ckan, packages) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def pushed(ckan):
+    """A first push into a CKAN that has none of the datasets, then a second one.
+
+    The CKAN's database outlives any one clone (and its uploaded files), so the datasets of
+    an earlier run are purged first: the first push then really creates and uploads.
+    """
+    for package in CATALOG:
+        ckan.purge(package.id)
     first = push(ckan)
     assert first.returncode == 0, first.stdout + first.stderr
     after_first = modified(ckan, CATALOG)
@@ -60,7 +67,7 @@ def pushed(ckan):
 def test_the_push_prints_a_line_per_dataset(pushed):
     first = pushed[0].stdout.splitlines()
     for package in CATALOG:
-        assert any(line.startswith(f"{package.name}: ") for line in first)
+        assert any(line.startswith(f"{package.name}: created") for line in first)
     assert first[-1].startswith("13 dataset(s)")
 
 
