@@ -68,3 +68,9 @@ TRICKY_ROWS = [
     [6, 'comma, "quote"\nnewline', 5],
     [7, "普通の値", 6],
 ]
+
+
+def write_not_cp932_package(root: Path) -> Path:
+    """A package whose row 3 holds 𠮷 (U+20BB7), which CP932 cannot; 髙 (an IBM extension) it can."""
+    fields = [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}]
+    return write_package(root, "not-cp932", fields, [[1, "髙橋"], [2, "𠮷野家"]], ["id"])

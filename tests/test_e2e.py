@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from tests.conftest import PACKAGES
-from tests.crafted import TRICKY_FIELDS, TRICKY_ROWS, write_package
+from tests.crafted import TRICKY_FIELDS, TRICKY_ROWS, write_not_cp932_package, write_package
 from tests.server import running_server
 
 pytestmark = pytest.mark.e2e
@@ -68,13 +68,7 @@ def test_gzip_over_http(server):
 def tricky_server(tmp_path_factory):
     root = tmp_path_factory.mktemp("packages")
     write_package(root, "tricky", TRICKY_FIELDS, TRICKY_ROWS, ["id"])
-    write_package(
-        root,
-        "not-cp932",
-        [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}],
-        [[1, "髙橋"], [2, "𠮷野家"]],
-        ["id"],
-    )
+    write_not_cp932_package(root)
     with running_server(packages_dir=root, cache_dir=tmp_path_factory.mktemp("cache")) as base:
         yield base
 

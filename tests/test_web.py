@@ -428,16 +428,10 @@ def unencodable_client(tmp_path_factory):
     """An app serving a package with 𠮷 (U+20BB7), which Shift_JIS cannot hold."""
     from opendata.app import create_app
     from tests.conftest import ClosingClient
-    from tests.crafted import write_package
+    from tests.crafted import write_not_cp932_package
 
     root = tmp_path_factory.mktemp("packages")
-    write_package(
-        root,
-        "not-cp932",
-        [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}],
-        [[1, "髙橋"], [2, "𠮷野家"]],
-        ["id"],
-    )
+    write_not_cp932_package(root)
     app = create_app({"PACKAGES_DIR": str(root), "CACHE_DIR": str(tmp_path_factory.mktemp("cache"))})
     app.test_client_class = ClosingClient
     return app.test_client()
