@@ -128,6 +128,7 @@ class Rows(MethodView):
             headers["Link"] = f'<{next_url}>; rel="next", {_describedby(package, api)}'
         else:
             headers["Link"] = _describedby(package, api)
+        assert page.rows_json is not None  # asked for with as_json=True
         body = {
             "dataset": package.name,
             "resource": found.name,

@@ -125,7 +125,8 @@ class RowsPage(ma.Schema):
 
     dataset = ma.fields.String()
     resource = ma.fields.String()
-    fields = ma.fields.List(ma.fields.String())
+    # Not named `fields`, which would hide marshmallow's own Schema.fields.
+    field_names = ma.fields.List(ma.fields.String(), data_key="fields")
     rows = ma.fields.List(
         ma.fields.Dict(), metadata={"description": "Objects keyed by field name, typed by the schema."}
     )

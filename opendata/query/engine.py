@@ -167,7 +167,7 @@ def parse_query(
 def _parse_sort(resource: Resource, raw: str | None) -> tuple[Sort, ...]:
     if raw is None:
         return ()
-    sort = []
+    sort: list[Sort] = []
     for part in _split(raw):
         descending = part.startswith("-")
         name = part.lstrip("-+")
