@@ -18,7 +18,7 @@ from opendata.api.schemas import CsvQuery, RowsPage
 from opendata.catalog.models import Package, Resource
 from opendata.errors import InvalidParameter
 from opendata.exports.csv_export import ENCODINGS, CsvFormat, csv_stream
-from opendata.query.engine import RowQuery, parse_query
+from opendata.query.params import RowQuery, parse_query
 
 blp = Blueprint(
     "rows",

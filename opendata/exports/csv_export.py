@@ -22,7 +22,8 @@ from opendata.errors import UnencodableValue
 from opendata.query.store import ROW_CSV, ROW_CSV_EXCEL, quote
 
 if TYPE_CHECKING:
-    from opendata.query.engine import Engine, RowQuery
+    from opendata.query.engine import Engine
+    from opendata.query.params import RowQuery
 
 ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "cp932": "cp932", "shift_jis": "cp932"}
 EXCEL_ENCODINGS = {"utf-8-sig", "cp932"}

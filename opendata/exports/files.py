@@ -16,7 +16,8 @@ from pathlib import Path
 from opendata.catalog.models import Package, Resource
 from opendata.errors import UnencodableValue
 from opendata.exports.csv_export import CsvFormat, csv_stream
-from opendata.query.engine import Engine, RowQuery
+from opendata.query.engine import Engine
+from opendata.query.params import RowQuery
 
 
 class Downloads:

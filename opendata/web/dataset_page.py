@@ -11,7 +11,7 @@ from typing import Any
 from opendata import schemaorg
 from opendata.catalog.models import Field, Package, Resource
 from opendata.errors import ResourceNotFound
-from opendata.query.engine import RowQuery, Sort
+from opendata.query.params import RowQuery, Sort
 from opendata.service import DataService
 from opendata.web import charts, i18n
 from opendata.web.examples import Example, examples

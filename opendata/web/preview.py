@@ -14,7 +14,8 @@ from typing import Any
 
 from opendata.catalog.models import Field, Package, Resource
 from opendata.errors import InvalidParameter
-from opendata.query.engine import Engine, Sort, parse_query
+from opendata.query.engine import Engine
+from opendata.query.params import Sort, parse_query
 
 
 @dataclass(frozen=True)
