@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from opendata import config
+from opendata.cli_options import packages_option
 from opendata.errors import Problem
 
 SETTINGS = config.from_environment()
@@ -72,13 +73,7 @@ def validate(path: Path | None, schemas_dir: Path | None, as_json: bool) -> None
 
 
 @main.command()
-@click.option(
-    "--packages",
-    "packages_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Folder of data packages (default: the shipped ones).",
-)
+@packages_option
 @click.option(
     "--schemas",
     "schemas_dir",
@@ -99,13 +94,7 @@ def build(packages_dir: Path | None, schemas_dir: Path | None) -> None:
 
 
 @main.command()
-@click.option(
-    "--packages",
-    "packages_dir",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Folder of data packages to serve (default: the shipped ones).",
-)
+@packages_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)

@@ -15,6 +15,7 @@ from opendata import config
 from opendata.catalog.loader import load_catalog
 from opendata.ckan.client import TOKEN_VARIABLE, connect
 from opendata.ckan.sync import push as push_catalog
+from opendata.cli_options import packages_option
 from opendata.errors import CkanError
 
 
@@ -39,12 +40,7 @@ def api_base(api_url: str | None, settings: dict) -> str:
     "--url", envvar="CKAN_URL", help="CKAN site to write to (default: $CKAN_URL, then OPENDATA_CKAN_URL)."
 )
 @click.option("--api-url", help="Public URL of this API's /api/v1 (default: OPENDATA_BASE_URL + /api/v1).")
-@click.option(
-    "--packages",
-    "packages_dir",
-    type=click.Path(path_type=Path),
-    help="Folder of data packages (default: the shipped ones).",
-)
+@packages_option
 @click.option("--only", "only", metavar="NAME", help="Push this one package.")
 @click.option(
     "--link", is_flag=True, help="Link each CSV to this API's download URL instead of uploading it."
