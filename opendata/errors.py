@@ -78,6 +78,10 @@ class ResourceNotFound(NotFound):
     slug, title = "resource-not-found", "Resource not found"
 
 
+class ReleaseNotFound(NotFound):
+    slug, title = "release-not-found", "Release not found"
+
+
 class MethodNotAllowed(Problem):
     slug, title, status = "method-not-allowed", "Method not allowed", 405
 

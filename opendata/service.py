@@ -1,58 +1,73 @@
-"""Everything a request needs, built once per process: catalog, query engine, downloads, search.
+"""Everything a request needs: the published catalog, query engine, downloads, search.
 
-No Flask here: the CLI, the benchmark and the tests build the same object.
+No Flask here: the CLI, the benchmark and the tests build the same object. It opens only
+published releases (opendata.publish), read-only, and never builds or validates anything.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from opendata.catalog.loader import Catalog, load_catalog
+from opendata.catalog.loader import Catalog
 from opendata.catalog.models import Package, Resource
 from opendata.catalog.search import SearchIndex
-from opendata.errors import DatasetNotFound, ResourceNotFound
+from opendata.errors import DatasetNotFound, PackageError, ReleaseNotFound, ResourceNotFound
 from opendata.exports.files import Downloads
+from opendata.publish.registry import Registry
+from opendata.publish.releases import Release
 from opendata.query.engine import Engine
 from opendata.query.store import Store, quote
 
 PERIOD_COLUMNS = ("period_start", "period_end", "as_of_date", "event_date", "start_date", "end_date")
 
 
-@dataclass
 class DataService:
-    catalog: Catalog
-    store: Store
-    engine: Engine
-    downloads: Downloads
-    search: SearchIndex
-    settings: dict[str, Any]
+    def __init__(self, registry: Registry, settings: dict[str, Any]) -> None:
+        self.registry = registry
+        self.store = Store()
+        self.engine = Engine(self.store, settings["COUNT_CACHE_SIZE"])
+        self.downloads = Downloads()
+        self.settings = settings
+        self._search: tuple[int, SearchIndex] | None = None
+        self._coverage: dict[str, dict[str, str | None]] = {}
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> DataService:
-        catalog = load_catalog(Path(settings["PACKAGES_DIR"]))
-        store = Store(Path(settings["CACHE_DIR"]))
-        for package in catalog:
-            store.ensure(package)  # build before workers fork, so start-up cost is paid once
-        engine = Engine(store, settings["COUNT_CACHE_SIZE"])
-        return cls(
-            catalog,
-            store,
-            engine,
-            Downloads(Path(settings["CACHE_DIR"]), engine),
-            SearchIndex(list(catalog)),
-            settings,
-        )
+        return cls(Registry(Path(settings["RELEASES_DIR"]), settings["RELEASE_CHECK_INTERVAL"]), settings)
 
-    def package(self, name: str) -> Package:
+    @property
+    def catalog(self) -> Catalog:
+        return self.registry.catalog
+
+    @property
+    def generation(self) -> int:
+        """Changes whenever a new release becomes current: caches built from the catalog key on it."""
+        self.registry.refresh()
+        return self.registry.generation
+
+    @property
+    def search(self) -> SearchIndex:
+        generation = self.generation
+        if self._search is None or self._search[0] != generation:
+            self._search = (generation, SearchIndex(list(self.catalog)))
+        return self._search[1]
+
+    def package(self, name: str, release: str | None = None) -> Package:
         package = self.catalog.get(name)
         if package is None:
             raise DatasetNotFound(f"no dataset named {name!r}", parameter="name")
-        return package
+        if release is None:
+            return package
+        try:
+            return self.registry.pinned(name, release)
+        except PackageError:
+            raise ReleaseNotFound(
+                f"dataset {name!r} has no release {release!r}", parameter="release"
+            ) from None
 
-    def resource(self, name: str, resource_name: str) -> tuple[Package, Resource]:
-        package = self.package(name)
+    def resource(self, name: str, resource_name: str, release: str | None = None) -> tuple[Package, Resource]:
+        package = self.package(name, release)
         resource = package.resource(resource_name)
         if resource is None:
             raise ResourceNotFound(
@@ -62,11 +77,18 @@ class DataService:
             )
         return package, resource
 
+    def releases(self, name: str) -> list[Release]:
+        self.package(name)
+        return self.registry.releases(name)
+
     def row_count(self, package: Package, resource: Resource) -> int:
         return self.store.info(package, resource).row_count
 
     def coverage(self, package: Package) -> dict[str, str | None]:
         """The earliest and latest dates the package's rows cover, from its period columns."""
+        known = self._coverage.get(package.digest)
+        if known is not None:
+            return known
         first, last = None, None
         connection = self.store.connection(package)
         for resource in package.resources:
@@ -76,4 +98,5 @@ class DataService:
                 ).fetchone()
                 first = min(filter(None, [first, low]), default=None)
                 last = max(filter(None, [last, high]), default=None)
-        return {"start": first, "end": last}
+        self._coverage[package.digest] = {"start": first, "end": last}
+        return self._coverage[package.digest]

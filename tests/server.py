@@ -39,6 +39,8 @@ def running_server(
     env = {**os.environ, **(env or {})}
     if cache_dir is not None:
         env["OPENDATA_CACHE_DIR"] = str(cache_dir)
+        # Releases next to the cache, so each test server publishes (once) into its own folder.
+        env.setdefault("OPENDATA_RELEASES_DIR", str(Path(cache_dir) / "releases"))
     command = [sys.executable, "-m", "opendata", "serve", "--port", str(port), "--workers", str(workers)]
     if packages_dir is not None:
         command += ["--packages", str(packages_dir)]

@@ -8,11 +8,10 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from opendata.api import representations as rep
-from opendata.api.context import api_url, json_response, service
-from opendata.api.http import not_modified, not_modified_response, strong_etag
+from opendata.api.context import api_url, json_response, release, service
+from opendata.api.http import file_etag, not_modified, not_modified_response
 from opendata.api.schemas import CatalogQuery, DatasetDetail, DatasetList, ResourceDetail
 from opendata.errors import all_problem_types
-from opendata.exports.files import package_readme
 
 blp = Blueprint("datasets", __name__, url_prefix="/api/v1", description="The catalog of data packages.")
 
@@ -95,7 +94,7 @@ class DatasetView(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, name: str):
         """A dataset's metadata, versions, and links to every representation"""
-        return rep.dataset_detail(service(), api_url(), service().package(name))
+        return rep.dataset_detail(service(), api_url(), service().package(name, release()))
 
 
 @blp.route("/datasets/<name>/datapackage.json")
@@ -104,7 +103,7 @@ class RemoteDescriptor(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, name: str):
         """Frictionless descriptor whose resource paths are URLs of this API"""
-        package = service().package(name)
+        package = service().package(name, release())
         return json_response(rep.remote_descriptor(api_url(), package))
 
 
@@ -114,13 +113,11 @@ class PackageZip(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, name: str) -> Response:
         """The whole package as a zip: data, datapackage.json, schemas, README with licence"""
-        package = service().package(name)
-        etag = strong_etag(package.digest, "zip")
+        package = service().package(name, release())
+        path = service().downloads.package_zip(package)
+        etag = file_etag(package, path)
         if not_modified(etag):
             return not_modified_response(etag)
-        path = service().downloads.package_zip(
-            package, package_readme(package, rep.dataset_url(api_url(), package))
-        )
         response = send_file(
             path,
             mimetype="application/zip",
@@ -138,5 +135,5 @@ class ResourceView(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, name: str, resource: str):
         """A resource's metadata and Table Schema"""
-        package, found = service().resource(name, resource)
+        package, found = service().resource(name, resource, release())
         return rep.resource_detail(service(), api_url(), package, found)

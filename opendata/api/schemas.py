@@ -109,6 +109,9 @@ class ResourceDetail(ma.Schema):
 class DatasetDetail(Dataset):
     contributors = ma.fields.List(ma.fields.Dict())
     versions = ma.fields.List(ma.fields.Dict())
+    release = ma.fields.Dict(
+        metadata={"description": "The release shown: id, published, digest, its URL and the releases list."}
+    )
     resources = ma.fields.List(ma.fields.Nested(ResourceDetail))
 
 
@@ -134,3 +137,22 @@ class RowsPage(ma.Schema):
     limit = ma.fields.Integer()
     next = ma.fields.String(allow_none=True, metadata={"description": "Opaque cursor for the next page."})
     next_url = ma.fields.String(allow_none=True)
+
+
+class DiffQuery(StrictQuery):
+    from_release = ma.fields.String(
+        data_key="from",
+        metadata={"description": "The older release's id (default: the release before `to`)."},
+    )
+    to_release = ma.fields.String(
+        data_key="to", metadata={"description": "The newer release's id (default: the current release)."}
+    )
+
+
+class ReleaseList(ma.Schema):
+    dataset = ma.fields.String()
+    current = ma.fields.String()
+    releases = ma.fields.List(
+        ma.fields.Dict(),
+        metadata={"description": "Newest first: id, version, published, digest, changes, bytes, links."},
+    )

@@ -47,9 +47,13 @@ class Resource:
     digest: str  # sha256 of the data file: changes exactly when the rows change
 
     @classmethod
-    def from_descriptor(cls, descriptor: dict[str, Any], base: Path) -> Resource:
+    def from_descriptor(cls, descriptor: dict[str, Any], base: Path, trusted: bool = False) -> Resource:
+        """`trusted`: the descriptor's `hash` was checked when its release was published, so the
+        data file is not read again (a server opening 100 releases must not hash every file)."""
         schema = descriptor.get("schema") or {}
         path = base / descriptor["path"]
+        stated = str(descriptor.get("hash") or "")
+        digest = stated.removeprefix("sha256:") if trusted and stated.startswith("sha256:") else ""
         primary_key = schema.get("primaryKey") or []
         return cls(
             name=descriptor["name"],
@@ -61,7 +65,7 @@ class Resource:
             primary_key=tuple([primary_key] if isinstance(primary_key, str) else primary_key),
             checks=tuple(descriptor.get("reportChecks", [])),
             descriptor=descriptor,
-            digest=file_digest(path),
+            digest=digest or file_digest(path),
         )
 
     @property
@@ -94,10 +98,18 @@ class Package:
     directory: Path
     descriptor: dict[str, Any]
     resources: tuple[Resource, ...] = field(default=())
+    # Set when the package is opened from a published release (opendata.publish): the
+    # release's digest (of descriptor, schemas and data), its manifest, and whether links
+    # should name the release (a `/releases/{id}` path) rather than the current one.
+    release: str = ""
+    manifest: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    pinned: bool = False
 
     @classmethod
-    def from_descriptor(cls, descriptor: dict[str, Any], directory: Path) -> Package:
-        resources = tuple(Resource.from_descriptor(r, directory) for r in descriptor.get("resources", []))
+    def from_descriptor(cls, descriptor: dict[str, Any], directory: Path, trusted: bool = False) -> Package:
+        resources = tuple(
+            Resource.from_descriptor(r, directory, trusted) for r in descriptor.get("resources", [])
+        )
         return cls(
             name=descriptor["name"],
             id=descriptor.get("id", ""),
@@ -121,8 +133,15 @@ class Package:
         return next((r for r in self.resources if r.name == name), None)
 
     @property
+    def release_id(self) -> str:
+        """The short name of the release (its digest's first 16 hex digits), or "" when unpublished."""
+        return self.release[:16]
+
+    @property
     def digest(self) -> str:
-        """Content hash of the descriptor's data files and version: the package's ETag seed."""
+        """The package's ETag seed: its release digest when published, else a hash of its data."""
+        if self.release:
+            return self.release
         sha = hashlib.sha256(self.version.encode())
         for resource in self.resources:
             sha.update(resource.name.encode() + b"\0" + resource.digest.encode())

@@ -34,7 +34,7 @@ from opendata.harvest.errors import (
     NotFound,
     ValidationError,
 )
-from opendata.harvest.records import Published, organization_dict
+from opendata.harvest.records import Published, organization_dict, published
 
 log = logging.getLogger("opendata.harvest")
 bp = Blueprint("ckan_action_api", __name__)
@@ -283,7 +283,7 @@ def call(name: str) -> Response:
             if WRITE_ACTION.search(name):
                 raise NotAuthorized("this catalog is read-only; it is published from data packages")
             raise BadRequest(f"Action name not known: {name}")
-        context = Context(current_app.extensions["opendata.harvest"], root)
+        context = Context(published(current_app.extensions, current_app.config), root)
         result = function(context, request_data())
     except ActionError as error:
         return envelope(name, root, error.status, success=False, error=error.error())

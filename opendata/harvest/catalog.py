@@ -10,7 +10,7 @@ from typing import Any
 from opendata.catalog.models import Package
 from opendata.catalog.search import fold
 from opendata.ckan import mapping
-from opendata.harvest.changes import EPOCH, modification_times, parse_time
+from opendata.harvest.changes import EPOCH, modification_times, parse_time, release_time
 from opendata.service import DataService
 
 
@@ -39,7 +39,7 @@ class HarvestCatalog:
             Entry(
                 package=p,
                 created=parse_time(p.created) or EPOCH,
-                modified=modified[p.name],
+                modified=max(modified[p.name], release_time(p)),
                 coverage=service.coverage(p),
                 title_text=texts[p.name].title if p.name in texts else fold(p.title),
                 text=texts[p.name].text if p.name in texts else fold(p.title),

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, request
 
 from opendata import errors, schemaorg
 from opendata.api.representations import dataset_detail
-from opendata.harvest import dcat
+from opendata.harvest import dcat, records
 from opendata.harvest.changes import ckan_time, parse_time
 from opendata.harvest.records import Published
 
@@ -27,7 +27,7 @@ CATALOG_PARAMETERS = ("page", "modified_since")
 
 
 def published() -> Published:
-    return current_app.extensions["opendata.harvest"]
+    return records.published(current_app.extensions, current_app.config)
 
 
 def root_url() -> str:

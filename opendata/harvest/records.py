@@ -133,3 +133,16 @@ class Published:
         if len(self._documents) > size:
             self._documents.popitem(last=False)
         return value
+
+
+def published(extensions: dict[str, Any], settings: dict[str, Any]) -> Published:
+    """The harvest view of the catalog, rebuilt when a new release has become current."""
+    service = extensions["opendata"]
+    held = extensions.get("opendata.harvest")
+    generation = service.generation
+    if held is None or held[0] != generation:
+        held = extensions["opendata.harvest"] = (
+            generation,
+            Published(HarvestCatalog.from_service(service, settings)),
+        )
+    return held[1]
