@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from opendata.api import representations as rep
 from opendata.api.context import api_url, json_response, service
@@ -61,7 +62,7 @@ def _pair(name: str, from_release: str | None, to_release: str | None) -> tuple[
 
 @blp.route("/diff")
 class Diff(MethodView):
-    @blp.arguments(DiffQuery, location="query", as_kwargs=True)
+    @blp.arguments(DiffQuery, location="query", unknown=RAISE, as_kwargs=True)
     @blp.response(200)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, name: str, from_release: str | None = None, to_release: str | None = None):
@@ -73,7 +74,7 @@ class Diff(MethodView):
 
 @blp.route("/diff.csv")
 class DiffCsv(MethodView):
-    @blp.arguments(DiffQuery, location="query", as_kwargs=True)
+    @blp.arguments(DiffQuery, location="query", unknown=RAISE, as_kwargs=True)
     @blp.response(200, content_type="text/csv")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, name: str, from_release: str | None = None, to_release: str | None = None) -> Response:
