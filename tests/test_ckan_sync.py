@@ -13,11 +13,11 @@ import requests
 from click.testing import CliRunner
 
 from opendata.catalog import load_catalog
-from opendata.ckan import mapping
 from opendata.ckan.client import Ckan
 from opendata.ckan.sync import push
 from opendata.cli import main
 from opendata.errors import CkanError
+from opendata.views import ckan_mapping as mapping
 from tests.ckan.fake import FakeCkan
 from tests.conftest import PACKAGES
 

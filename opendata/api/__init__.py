@@ -6,7 +6,8 @@ from pathlib import Path
 
 from flask import Flask, send_from_directory
 
-from opendata.api import datasets, problems, releases, rows
+from opendata import problems
+from opendata.api import datasets, releases, rows
 
 
 def init_app(app: Flask) -> None:

@@ -7,11 +7,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from opendata.api import representations as rep
-from opendata.api.context import api_url, json_response, release, service
 from opendata.api.http import file_etag, not_modified, not_modified_response
 from opendata.api.schemas import CatalogQuery, DatasetDetail, DatasetList, ResourceDetail
+from opendata.context import api_url, json_response, release, service
 from opendata.errors import all_problem_types
+from opendata.views import representations as rep
 
 blp = Blueprint("datasets", __name__, url_prefix="/api/v1", description="The catalog of data packages.")
 

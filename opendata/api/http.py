@@ -11,8 +11,8 @@ from flask import Flask, Response, current_app, g, request
 from flask_compress import Compress
 
 from opendata import errors
-from opendata.api.context import RELEASE_KEY
 from opendata.catalog.models import Package
+from opendata.context import RELEASE_KEY
 
 EXPOSED = "Link, ETag, X-Total-Count, X-Request-Id, Content-Disposition"
 ENCODING_SUFFIXES = (":gzip", ":br", ":deflate", ":zstd")

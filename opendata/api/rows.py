@@ -11,14 +11,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from opendata.api import representations as rep
-from opendata.api.context import api_url, json_response, release, service
 from opendata.api.http import file_etag, not_modified, not_modified_response, query_etag
 from opendata.api.schemas import CsvQuery, RowsPage
 from opendata.catalog.models import Package, Resource
+from opendata.context import api_url, json_response, release, service
 from opendata.errors import InvalidParameter
 from opendata.exports.csv_export import ENCODINGS, CsvFormat, csv_stream
 from opendata.query.params import RowQuery, parse_query
+from opendata.views import representations as rep
 
 blp = Blueprint(
     "rows",

@@ -48,16 +48,6 @@ class CsvQuery(StrictQuery):
     )
 
 
-class Problem(ma.Schema):
-    type = ma.fields.String(metadata={"description": "URI naming the kind of problem."})
-    title = ma.fields.String()
-    status = ma.fields.Integer()
-    detail = ma.fields.String()
-    instance = ma.fields.String()
-    parameter = ma.fields.String(metadata={"description": "The request parameter at fault, if any."})
-    request_id = ma.fields.String()
-
-
 class Links(ma.Schema):
     class Meta:
         unknown = ma.INCLUDE

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from opendata.catalog.models import Package
-from opendata.ckan import mapping
 from opendata.ckan.client import TOKEN_VARIABLE, Ckan
-from opendata.ckan.mapping import DatasetSpec, ResourceSpec, Upload
 from opendata.errors import CkanError
+from opendata.views import ckan_mapping as mapping
+from opendata.views.ckan_mapping import DatasetSpec, ResourceSpec, Upload
 
 Status = Literal["create", "update", "unchanged"]
 # Fields of package_show we set and compare; CKAN adds others (metadata_modified, ...) itself.

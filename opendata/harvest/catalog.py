@@ -9,9 +9,9 @@ from typing import Any
 
 from opendata.catalog.models import Package
 from opendata.catalog.search import fold
-from opendata.ckan import mapping
 from opendata.harvest.changes import EPOCH, modification_times, parse_time, release_time
 from opendata.service import DataService
+from opendata.views import ckan_mapping as mapping
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ import orjson
 from flask import Blueprint, Response, current_app, request
 
 from opendata import errors, schemaorg
-from opendata.api.representations import dataset_detail
 from opendata.harvest import dcat, records
 from opendata.harvest.changes import ckan_time, parse_time
 from opendata.harvest.records import Published
+from opendata.views.representations import dataset_detail
 
 bp = Blueprint("dcat", __name__)
 EXTENSIONS = "any(ttl, jsonld, rdf, xml, n3)"

@@ -1,6 +1,6 @@
 """Datasets and the organization as CKAN's package_show and organization_show return them.
 
-Built on opendata.ckan.mapping, so a harvested dataset carries the same ids, tags, extras
+Built on opendata.views.ckan_mapping, so a harvested dataset carries the same ids, tags, extras
 and Table Schemas as a pushed one; resources link to this API (nothing to upload).
 """
 
@@ -10,9 +10,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from opendata.ckan import mapping
 from opendata.harvest.catalog import Entry, HarvestCatalog
 from opendata.harvest.changes import ckan_time
+from opendata.views import ckan_mapping as mapping
 
 T = TypeVar("T")
 OPEN_LICENSES = {"cc-by", "cc-by-sa", "cc-zero", "odc-by", "odc-odbl", "odc-pddl"}

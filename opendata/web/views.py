@@ -10,8 +10,8 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 
 from opendata import errors
-from opendata.api import representations as rep
-from opendata.api.context import api_url, service
+from opendata.context import api_url, service
+from opendata.views import representations as rep
 from opendata.web import context, dataset_page, listing
 from opendata.web import errors as web_errors
 from opendata.web.context import current_language, page_url

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from opendata.catalog import load_catalog
-from opendata.ckan import mapping
+from opendata.views import ckan_mapping as mapping
 from tests.ckan.conftest import relabel, write_descriptor
 from tests.conftest import PACKAGES, ROOT
 from tests.server import free_port

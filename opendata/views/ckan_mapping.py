@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opendata.api.representations import dataset_url, remote_descriptor, resource_url
 from opendata.catalog.models import Package, Resource
 from opendata.errors import PackageError
+from opendata.views.representations import dataset_url, remote_descriptor, resource_url
 
 # Data Package licence names (SPDX) to CKAN's default licence ids.
 LICENSE_IDS = {
