@@ -81,6 +81,20 @@ class DataService:
         self.package(name)
         return self.registry.releases(name)
 
+    def release_pair(self, name: str, older: str | None, newer: str | None) -> tuple[Package, Package]:
+        """Two releases of `name` to compare: `newer` defaults to the current one, `older` to
+        the release that was current before `newer` was published."""
+        known = {r.id: r for r in self.releases(name)}
+        newer = newer or self.package(name).release_id
+        if newer not in known:
+            raise ReleaseNotFound(f"dataset {name!r} has no release {newer!r}", parameter="to")
+        older = older or known[newer].previous
+        if older is None:
+            raise ReleaseNotFound(f"release {newer} is the first of {name!r}; name one in `from`", parameter="from")
+        if older not in known:
+            raise ReleaseNotFound(f"dataset {name!r} has no release {older!r}", parameter="from")
+        return self.package(name, older), self.package(name, newer)
+
     def row_count(self, package: Package, resource: Resource) -> int:
         return self.store.info(package, resource).row_count
 

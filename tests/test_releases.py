@@ -164,3 +164,18 @@ def test_prune_keeps_the_newest_and_never_the_current(two_releases):
     assert [r["id"] for r in client.get(f"{API}/releases").get_json()["releases"]] == [b]
     shutil.rmtree(releases / NAME / b / "downloads")  # the current release is still served from the store
     assert client.get(f"{API}/resources/{NAME}/rows").status_code == 200
+
+
+def test_the_dataset_page_lists_the_releases_and_links_a_diff_view(two_releases):
+    a, b, _, client = two_releases
+    page = client.get(f"/datasets/{NAME}?lang=en").get_data(as_text=True)
+    assert a in page and b in page and "First release" in page
+    assert "1 rows added, 1 removed, 1 changed; 2 schema changes" in page
+    assert f"{API}/releases/{a}/download.zip" in page
+    diff_path = f"/datasets/{NAME}/diff?from={a}&amp;to={b}&amp;lang=en"
+    assert diff_path in page
+    view = client.get(diff_path.replace("&amp;", "&"))
+    assert view.status_code == 200
+    text = view.get_data(as_text=True)
+    assert "相談件数" in text and "<td>20</td><td>25</td>" in text and f"/diff.csv?from={a}&amp;to={b}" in text
+    assert client.get(f"/datasets/{NAME}/diff?from=0123456789abcdef").status_code == 404

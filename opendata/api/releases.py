@@ -44,22 +44,6 @@ class Releases(MethodView):
         }
 
 
-def _pair(name: str, from_release: str | None, to_release: str | None) -> tuple[Package, Package]:
-    data = service()
-    known = {r.id: r for r in data.releases(name)}
-    to_id = to_release or data.package(name).release_id
-    if to_id not in known:
-        raise ReleaseNotFound(f"dataset {name!r} has no release {to_id!r}", parameter="to")
-    from_id = from_release or known[to_id].previous
-    if from_id is None:
-        raise ReleaseNotFound(
-            f"release {to_id} is the first of {name!r}; name one in `from`", parameter="from"
-        )
-    if from_id not in known:
-        raise ReleaseNotFound(f"dataset {name!r} has no release {from_id!r}", parameter="from")
-    return data.package(name, from_id), data.package(name, to_id)
-
-
 @blp.route("/diff")
 class Diff(MethodView):
     @blp.arguments(DiffQuery, location="query", unknown=RAISE, as_kwargs=True)
@@ -67,7 +51,7 @@ class Diff(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, name: str, from_release: str | None = None, to_release: str | None = None):
         """What changed between two releases: fields, and rows added, removed and changed by key"""
-        old, new = _pair(name, from_release, to_release)
+        old, new = service().release_pair(name, from_release, to_release)
         limit = service().settings["DIFF_MAX_ROWS"]
         return json_response(diff.compare(old, new, limit=limit))
 
@@ -79,7 +63,7 @@ class DiffCsv(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, name: str, from_release: str | None = None, to_release: str | None = None) -> Response:
         """The same diff as CSV: one line per changed field, added or removed row, or changed value"""
-        old, new = _pair(name, from_release, to_release)
+        old, new = service().release_pair(name, from_release, to_release)
         filename = f"{name}_{old.release_id}_{new.release_id}.diff.csv"
         return Response(
             _csv(diff.csv_records(old, new)),

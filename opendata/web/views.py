@@ -10,6 +10,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 
 from opendata import errors
+from opendata.publish import diff as diffs
 from opendata.context import api_url, service
 from opendata.views import representations as rep
 from opendata.web import context, dataset_page, listing
@@ -103,7 +104,24 @@ def dataset(name: str, asked: dataset_page.PreviewRequest) -> str:
         max_pages=config["WEB_PREVIEW_PAGES"],
         max_json_rows=config["MAX_PAGE_SIZE"],
     )
-    return render_template("dataset.html", page=page, api_docs=api_url() + "/docs")
+    current = package.release_id
+    releases = [rep.release_entry(api_url(), r, current) for r in data.releases(name)]
+    return render_template("dataset.html", page=page, api_docs=api_url() + "/docs", releases=releases)
+
+
+def diff_args(args) -> dict[str, Any]:
+    return {"older": args.get("from") or None, "newer": args.get("to") or None}
+
+
+@bp.get("/datasets/<name>/diff")
+@with_args(diff_args)
+def diff(name: str, older: str | None, newer: str | None) -> str:
+    """What changed between two releases of a dataset, by primary key."""
+    data = service()
+    old, new = data.release_pair(name, older, newer)
+    found = diffs.compare(old, new, limit=current_app.config["WEB_PREVIEW_ROWS"])
+    csv_url = f"{api_url()}/datasets/{name}/diff.csv?from={old.release_id}&to={new.release_id}"
+    return render_template("diff.html", package=data.package(name), diff=found, csv_url=csv_url)
 
 
 @bp.after_request
