@@ -90,7 +90,9 @@ class DataService:
             raise ReleaseNotFound(f"dataset {name!r} has no release {newer!r}", parameter="to")
         older = older or known[newer].previous
         if older is None:
-            raise ReleaseNotFound(f"release {newer} is the first of {name!r}; name one in `from`", parameter="from")
+            raise ReleaseNotFound(
+                f"release {newer} is the first of {name!r}; name one in `from`", parameter="from"
+            )
         if older not in known:
             raise ReleaseNotFound(f"dataset {name!r} has no release {older!r}", parameter="from")
         return self.package(name, older), self.package(name, newer)

@@ -177,5 +177,30 @@ def test_the_dataset_page_lists_the_releases_and_links_a_diff_view(two_releases)
     view = client.get(diff_path.replace("&amp;", "&"))
     assert view.status_code == 200
     text = view.get_data(as_text=True)
-    assert "相談件数" in text and "<td>20</td><td>25</td>" in text and f"/diff.csv?from={a}&amp;to={b}" in text
+    assert (
+        "相談件数" in text and "<td>20</td><td>25</td>" in text and f"/diff.csv?from={a}&amp;to={b}" in text
+    )
     assert client.get(f"/datasets/{NAME}/diff?from=0123456789abcdef").status_code == 404
+
+
+def test_harvesters_see_the_releases_as_versions(two_releases):
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import DCTERMS, RDF
+
+    from opendata.harvest.dcat import DCAT
+
+    a, b, releases, client = two_releases
+    graph = Graph().parse(data=client.get(f"/dataset/{NAME}.ttl").get_data(as_text=True), format="turtle")
+    (dataset,) = graph.subjects(RDF.type, DCAT.Dataset)  # a release is no dataset of its own
+    versions = {str(v).rsplit("/", 1)[-1] for v in graph.objects(dataset, DCAT.hasVersion)}
+    assert versions == {a, b}
+    (current,) = graph.objects(dataset, DCAT.hasCurrentVersion)
+    assert str(current).endswith(f"{API}/releases/{b}")
+    assert (current, DCAT.isVersionOf, dataset) in graph
+    assert (current, DCAT.previousVersion, URIRef(str(current).replace(b, a))) in graph
+    assert graph.value(dataset, DCTERMS.modified) is not None
+    shown = client.get(f"/api/3/action/package_show?id={NAME}").get_json()["result"]
+    extras = {e["key"]: e["value"] for e in shown["extras"]}
+    published = next(r for r in client.get(f"{API}/releases").get_json()["releases"] if r["id"] == b)
+    assert extras["release"] == b and extras["release_published"] == published["published"]
+    assert shown["metadata_modified"] == published["published"].removesuffix("Z")

@@ -13,9 +13,7 @@ from marshmallow import RAISE
 
 from opendata.api.rows import content_disposition
 from opendata.api.schemas import DiffQuery, ReleaseList
-from opendata.catalog.models import Package
 from opendata.context import api_url, json_response, service
-from opendata.errors import ReleaseNotFound
 from opendata.publish import diff
 from opendata.views import representations as rep
 

@@ -10,6 +10,7 @@ from typing import Any
 from opendata.catalog.models import Package
 from opendata.catalog.search import fold
 from opendata.harvest.changes import EPOCH, modification_times, parse_time, release_time
+from opendata.publish.releases import Release
 from opendata.service import DataService
 from opendata.views import ckan_mapping as mapping
 
@@ -22,6 +23,7 @@ class Entry:
     coverage: dict[str, str | None]
     title_text: str  # folded title, English title and keywords: what "relevance" ranks on
     text: str  # folded text of everything searchable
+    releases: tuple[Release, ...] = ()  # every release on disk, newest first
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class HarvestCatalog:
                 coverage=service.coverage(p),
                 title_text=texts[p.name].title if p.name in texts else fold(p.title),
                 text=texts[p.name].text if p.name in texts else fold(p.title),
+                releases=tuple(service.releases(p.name)),
             )
             for p in packages
         )

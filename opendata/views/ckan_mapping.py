@@ -145,6 +145,8 @@ def extras(package: Package) -> dict[str, str]:
         "local_government_code": spatial.get("localGovernmentCode"),
         "local_government_name": spatial.get("localGovernmentName"),
         "content_digest": f"sha256:{package.digest}",
+        "release": package.release_id,
+        "release_published": package.manifest.get("published"),
     }
     return {key: str(value) for key, value in values.items() if value not in (None, "")}
 

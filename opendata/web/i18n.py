@@ -173,7 +173,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "new_value": {"ja": "変更後", "en": "After"},
     "key": {"ja": "キー", "en": "Key"},
     "field": {"ja": "項目", "en": "Field"},
-    "truncated": {"ja": "一部のみ表示しています。すべては CSV で取得できます。", "en": "Only part is shown; the CSV has all of it."},
+    "truncated": {
+        "ja": "一部のみ表示しています。すべては CSV で取得できます。",
+        "en": "Only part is shown; the CSV has all of it.",
+    },
     "back_to_dataset": {"ja": "データセットに戻る", "en": "Back to the dataset"},
     "api": {"ja": "API で使う", "en": "Use it from the API"},
     "api_intro": {

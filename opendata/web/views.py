@@ -10,8 +10,8 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 
 from opendata import errors
-from opendata.publish import diff as diffs
 from opendata.context import api_url, service
+from opendata.publish import diff as diffs
 from opendata.views import representations as rep
 from opendata.web import context, dataset_page, listing
 from opendata.web import errors as web_errors
