@@ -189,7 +189,7 @@ def test_harvesters_see_the_releases_as_versions(two_releases):
 
     from opendata.harvest.dcat import DCAT
 
-    a, b, releases, client = two_releases
+    a, b, _releases, client = two_releases
     graph = Graph().parse(data=client.get(f"/dataset/{NAME}.ttl").get_data(as_text=True), format="turtle")
     (dataset,) = graph.subjects(RDF.type, DCAT.Dataset)  # a release is no dataset of its own
     versions = {str(v).rsplit("/", 1)[-1] for v in graph.objects(dataset, DCAT.hasVersion)}

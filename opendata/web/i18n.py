@@ -152,7 +152,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "current": {"ja": "現行版", "en": "current"},
     "releases": {"ja": "公開履歴", "en": "Releases"},
     "release": {"ja": "リリース", "en": "Release"},
-    "published": {"ja": "公開日時", "en": "Published"},
+    "release_published": {"ja": "公開日時", "en": "Published"},
     "changes": {"ja": "変更点", "en": "Changes"},
     "first_release": {"ja": "最初の公開", "en": "First release"},
     "no_changes": {"ja": "変更なし", "en": "No changes"},
