@@ -98,7 +98,8 @@ def build(packages_dir: Path | None, schemas_dir: Path | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
-def serve(packages_dir: Path | None, host: str, port: int, workers: int) -> None:
+@click.option("--no-publish", is_flag=True, help="Serve what is published; publish nothing first.")
+def serve(packages_dir: Path | None, host: str, port: int, workers: int, no_publish: bool) -> None:
     """Serve the published releases with gunicorn, publishing the packages not yet published first.
 
     An invalid package is not published (its last good release, if any, is served); the
@@ -108,9 +109,10 @@ def serve(packages_dir: Path | None, host: str, port: int, workers: int) -> None
     from opendata.server import run_gunicorn
 
     target = packages_dir or Path(SETTINGS["PACKAGES_DIR"])
-    outcomes = publish_dirs([target], SETTINGS)
-    if not any(o.status != "invalid" for o in outcomes):
-        fail(f"not serving {target}: no package in it could be published")
+    if not no_publish:
+        outcomes = publish_dirs([target], SETTINGS)
+        if not any(o.status != "invalid" for o in outcomes):
+            fail(f"not serving {target}: no package in it could be published")
     run_gunicorn(target, host=host, port=port, workers=workers)
 
 

@@ -82,6 +82,10 @@ class ReleaseNotFound(NotFound):
     slug, title = "release-not-found", "Release not found"
 
 
+class PublisherNotFound(NotFound):
+    slug, title = "publisher-not-found", "Publisher not found"
+
+
 class MethodNotAllowed(Problem):
     slug, title, status = "method-not-allowed", "Method not allowed", 405
 

@@ -10,9 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from opendata.catalog.loader import Catalog
-from opendata.catalog.models import Package, Resource
+from opendata.catalog.models import Package, Publisher, Resource
 from opendata.catalog.search import SearchIndex
-from opendata.errors import DatasetNotFound, PackageError, ReleaseNotFound, ResourceNotFound
+from opendata.errors import (
+    DatasetNotFound,
+    PackageError,
+    PublisherNotFound,
+    ReleaseNotFound,
+    ResourceNotFound,
+)
 from opendata.exports.files import Downloads
 from opendata.publish.registry import Registry
 from opendata.publish.releases import Release
@@ -76,6 +82,21 @@ class DataService:
                 parameter="resource",
             )
         return package, resource
+
+    def publishers(self) -> list[tuple[Publisher, list[Package]]]:
+        """Every publisher with its datasets, in catalog order."""
+        found: dict[str, tuple[Publisher, list[Package]]] = {}
+        for package in self.catalog:
+            publisher = package.publisher
+            if publisher is not None:
+                found.setdefault(publisher.slug, (publisher, []))[1].append(package)
+        return list(found.values())
+
+    def publisher(self, key: str) -> tuple[Publisher, list[Package]]:
+        for publisher, packages in self.publishers():
+            if publisher.matches(key):
+                return publisher, packages
+        raise PublisherNotFound(f"no publisher named {key!r}", parameter="publisher")
 
     def releases(self, name: str) -> list[Release]:
         self.package(name)

@@ -10,7 +10,7 @@ from marshmallow import RAISE
 from opendata.api.http import file_etag, not_modified, not_modified_response
 from opendata.api.schemas import CatalogQuery, DatasetDetail, DatasetList, ResourceDetail
 from opendata.context import api_url, json_response, release, service
-from opendata.errors import all_problem_types
+from opendata.errors import InvalidParameter, PublisherNotFound, all_problem_types
 from opendata.views import representations as rep
 
 blp = Blueprint("datasets", __name__, url_prefix="/api/v1", description="The catalog of data packages.")
@@ -59,32 +59,48 @@ class Datasets(MethodView):
         q: str = "",
         keyword: str | None = None,
         theme: str | None = None,
+        publisher: str | None = None,
         limit: int = 20,
         offset: int = 0,
     ):
-        """Search the catalog (Japanese or English), filter by keyword or theme, page with limit/offset"""
+        """Search the catalog (Japanese or English), filter by keyword, theme or publisher, page with limit/offset"""
         found = service().search.search(q or "", keyword, theme)
+        if publisher:
+            found = [p for p in found if p.name in _published_by(publisher)]
         page = found[offset : offset + limit]
         api = api_url()
         next_url = None
         if offset + limit < len(found):
-            next_url = f"{api}/datasets?" + _query(q, keyword, theme, limit, offset + limit)
+            next_url = f"{api}/datasets?" + _query(q, keyword, theme, limit, offset + limit, publisher)
         return {
             "total": len(found),
             "offset": offset,
             "limit": limit,
             "datasets": [rep.dataset_summary(service(), api, p) for p in page],
             "links": {
-                "self": f"{api}/datasets?" + _query(q, keyword, theme, limit, offset),
+                "self": f"{api}/datasets?" + _query(q, keyword, theme, limit, offset, publisher),
                 "next": next_url,
             },
         }
 
 
-def _query(q: str, keyword: str | None, theme: str | None, limit: int, offset: int) -> str:
+def _published_by(key: str) -> set[str]:
+    try:
+        return {p.name for p in service().publisher(key)[1]}
+    except PublisherNotFound:
+        known = ", ".join(p.slug for p, _ in service().publishers())
+        raise InvalidParameter(
+            f"publisher: no publisher {key!r}; there are: {known}", parameter="publisher"
+        ) from None
+
+
+def _query(
+    q: str, keyword: str | None, theme: str | None, limit: int, offset: int, publisher: str | None = None
+) -> str:
     from urllib.parse import urlencode
 
-    params = {k: v for k, v in {"q": q, "keyword": keyword, "theme": theme}.items() if v}
+    filters = {"q": q, "keyword": keyword, "theme": theme, "publisher": publisher}
+    params = {k: v for k, v in filters.items() if v}
     return urlencode({**params, "limit": limit, "offset": offset})
 
 
@@ -137,3 +153,27 @@ class ResourceView(MethodView):
         """A resource's metadata and Table Schema"""
         package, found = service().resource(name, resource, release())
         return rep.resource_detail(service(), api_url(), package, found)
+
+
+@blp.route("/publishers")
+class Publishers(MethodView):
+    @blp.response(200)
+    def get(self):
+        """Every publisher of the catalog (全国地方公共団体コード, names) with its number of datasets"""
+        api = api_url()
+        listed = [rep.publisher_dict(api, p, len(found)) for p, found in service().publishers()]
+        return {"total": len(listed), "publishers": listed}
+
+
+@blp.route("/publishers/<name>")
+class PublisherView(MethodView):
+    @blp.response(200)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, name: str):
+        """A publisher and the datasets it publishes"""
+        api = api_url()
+        publisher, found = service().publisher(name)
+        return {
+            **rep.publisher_dict(api, publisher, len(found)),
+            "datasets": [rep.dataset_summary(service(), api, p) for p in found],
+        }

@@ -17,6 +17,11 @@ class CatalogQuery(StrictQuery):
     q = ma.fields.String(metadata={"description": "Words to find, Japanese or English (all must match)."})
     keyword = ma.fields.String(metadata={"description": "Only datasets with this keyword."})
     theme = ma.fields.String(metadata={"description": "Only datasets of this theme."})
+    publisher = ma.fields.String(
+        metadata={
+            "description": "Only datasets of this publisher (its name, e.g. kanagawa-prefecture, or its code)."
+        }
+    )
     limit = ma.fields.Integer(
         load_default=20,
         validate=validate.Range(1, 100),
@@ -77,6 +82,7 @@ class Dataset(ma.Schema):
     coverage = ma.fields.Dict()
     license = ma.fields.Dict()
     source = ma.fields.Dict()
+    publisher = ma.fields.Dict(allow_none=True, metadata={"description": "Who publishes it (/publishers)."})
     resources = ma.fields.List(ma.fields.Nested(ResourceSummary))
     links = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,41 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class Publisher:
+    """The body that publishes a package: its 全国地方公共団体コード and names (descriptor `publisher`)."""
+
+    code: str
+    title: str
+    title_english: str
+    contact_point: dict[str, Any] | None = None
+
+    @classmethod
+    def from_descriptor(cls, descriptor: dict[str, Any]) -> Publisher | None:
+        stated = descriptor.get("publisher")
+        if isinstance(stated, dict) and stated.get("title"):
+            return cls(
+                code=str(stated.get("localGovernmentCode") or ""),
+                title=str(stated["title"]),
+                title_english=str(stated.get("titleEnglish") or ""),
+                contact_point=stated.get("contactPoint")
+                if isinstance(stated.get("contactPoint"), dict)
+                else None,
+            )
+        sources = descriptor.get("sources") or [{}]
+        named = sources[0].get("publisher") if isinstance(sources[0], dict) else None
+        return cls(code="", title=str(named), title_english="") if named else None
+
+    @property
+    def slug(self) -> str:
+        """URL and CKAN organization name: from the English name, else the code."""
+        words = re.sub(r"[^a-z0-9]+", "-", self.title_english.lower()).strip("-")
+        return words or (f"lg-{self.code}" if self.code else "publisher")
+
+    def matches(self, key: str) -> bool:
+        return key in (self.slug, self.code, self.title, self.title_english) and bool(key)
+
+
+@dataclass(frozen=True)
 class Package:
     name: str
     id: str
@@ -146,6 +182,10 @@ class Package:
         for resource in self.resources:
             sha.update(resource.name.encode() + b"\0" + resource.digest.encode())
         return sha.hexdigest()
+
+    @property
+    def publisher(self) -> Publisher | None:
+        return Publisher.from_descriptor(self.descriptor)
 
     @property
     def source(self) -> dict[str, Any]:

@@ -46,7 +46,11 @@ def api_base(api_url: str | None, settings: dict) -> str:
     "--link", is_flag=True, help="Link each CSV to this API's download URL instead of uploading it."
 )
 @click.option("--dry-run", is_flag=True, help="Print what would change and write nothing.")
-@click.option("--organization", help="CKAN organization name (default: OPENDATA_CKAN_ORGANIZATION).")
+@click.option(
+    "--organization",
+    help="Put every dataset in this CKAN organization (default: one per publisher; "
+    "OPENDATA_CKAN_ORGANIZATION for a package naming no publisher).",
+)
 def push(
     url: str | None,
     api_url: str | None,
@@ -73,6 +77,7 @@ def push(
         client,
         packages,
         organization_name=organization or settings["CKAN_ORGANIZATION"],
+        per_publisher=organization is None,
         api=api_base(api_url, settings),
         upload=not link,
         dry_run=dry_run,

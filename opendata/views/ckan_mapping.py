@@ -151,9 +151,26 @@ def extras(package: Package) -> dict[str, str]:
     return {key: str(value) for key, value in values.items() if value not in (None, "")}
 
 
+def organization_name(package: Package, default: str) -> str:
+    """The CKAN organization of a package: one per publisher, named by its slug; `default` for
+    a package whose descriptor names no publisher object."""
+    publisher = package.publisher
+    return (
+        publisher.slug if publisher is not None and (publisher.code or publisher.title_english) else default
+    )
+
+
 def organization(name: str, packages: list[Package]) -> dict[str, Any]:
     """The publishing organization: its title is the packages' publisher."""
     first = packages[0] if packages else None
+    publisher = first.publisher if first else None
+    if publisher is not None and publisher.slug == name:
+        described = (
+            f"{publisher.title}（全国地方公共団体コード {publisher.code}）"
+            if publisher.code
+            else publisher.title
+        )
+        return {"name": name, "title": publisher.title, "description": described}
     title = (first and (contributor(first, "publisher") or first.source.get("publisher"))) or name
     spatial = (first.descriptor.get("spatial") if first else None) or {}
     code = spatial.get("localGovernmentCode")

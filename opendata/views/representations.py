@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from opendata.catalog.models import Package, Resource
+from opendata.catalog.models import Package, Publisher, Resource
 from opendata.publish.releases import Release
 from opendata.service import DataService
 
@@ -74,6 +74,7 @@ def dataset_summary(service: DataService, api: str, package: Package) -> dict[st
         "coverage": service.coverage(package),
         "license": licence(package),
         "source": package.source,
+        "publisher": publisher_dict(api, package.publisher) if package.publisher else None,
         "resources": [
             {
                 "name": r.name,
@@ -182,3 +183,22 @@ def change_summary(changes: dict[str, Any]) -> dict[str, Any]:
             if r.get("status") != "unchanged"
         },
     }
+
+
+def publisher_dict(api: str, publisher: Publisher, datasets: int | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": publisher.slug,
+        "local_government_code": publisher.code or None,
+        "title": publisher.title,
+        "title_english": publisher.title_english,
+        "links": {
+            "self": f"{api}/publishers/{publisher.slug}",
+            "datasets": f"{api}/datasets?publisher={publisher.slug}",
+            "html": f"{api.removesuffix('/api/v1')}/publishers/{publisher.slug}",
+        },
+    }
+    if publisher.contact_point:
+        body["contact_point"] = publisher.contact_point
+    if datasets is not None:
+        body["datasets"] = datasets
+    return body

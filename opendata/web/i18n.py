@@ -177,6 +177,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "一部のみ表示しています。すべては CSV で取得できます。",
         "en": "Only part is shown; the CSV has all of it.",
     },
+    "dataset_publisher": {"ja": "データの公開者", "en": "Published here by"},
+    "publisher_english": {"ja": "英語名", "en": "English name"},
+    "publisher_japanese": {"ja": "日本語名", "en": "Japanese name"},
+    "local_government_code": {"ja": "全国地方公共団体コード", "en": "Local government code"},
     "back_to_dataset": {"ja": "データセットに戻る", "en": "Back to the dataset"},
     "api": {"ja": "API で使う", "en": "Use it from the API"},
     "api_intro": {

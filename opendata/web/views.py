@@ -109,6 +109,15 @@ def dataset(name: str, asked: dataset_page.PreviewRequest) -> str:
     return render_template("dataset.html", page=page, api_docs=api_url() + "/docs", releases=releases)
 
 
+@bp.get("/publishers/<name>")
+def publisher(name: str) -> str:
+    """A publisher: its code and names, and the datasets it publishes."""
+    lang, data, api = current_language(), service(), api_url()
+    found, packages = data.publisher(name)
+    cards = [listing.card(rep.dataset_summary(data, api, p), lang) for p in packages]
+    return render_template("publisher.html", publisher=found, results=cards)
+
+
 def diff_args(args) -> dict[str, Any]:
     return {"older": args.get("from") or None, "newer": args.get("to") or None}
 
