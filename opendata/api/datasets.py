@@ -63,7 +63,7 @@ class Datasets(MethodView):
         limit: int = 20,
         offset: int = 0,
     ):
-        """Search the catalog (Japanese or English), filter by keyword, theme or publisher, page with limit/offset"""
+        """Search the catalog (Japanese or English), filter by keyword, theme or publisher; page it"""
         found = service().search.search(q or "", keyword, theme)
         if publisher:
             found = [p for p in found if p.name in _published_by(publisher)]

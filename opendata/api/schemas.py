@@ -19,7 +19,7 @@ class CatalogQuery(StrictQuery):
     theme = ma.fields.String(metadata={"description": "Only datasets of this theme."})
     publisher = ma.fields.String(
         metadata={
-            "description": "Only datasets of this publisher (its name, e.g. kanagawa-prefecture, or its code)."
+            "description": "Only datasets of this publisher (its name, kanagawa-prefecture, or its code)."
         }
     )
     limit = ma.fields.Integer(
