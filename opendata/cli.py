@@ -120,8 +120,9 @@ from opendata.ckan.cli import ckan  # noqa: E402  (the `opendata ckan` sub-comma
 
 main.add_command(ckan)
 
-from opendata.publish.cli import diff, publish, releases  # noqa: E402
+from opendata.publish.cli import diff, publish, releases, tokens  # noqa: E402
 
 main.add_command(publish)
+main.add_command(tokens)
 main.add_command(diff)
 main.add_command(releases)

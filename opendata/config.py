@@ -48,6 +48,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds between a server process's checks for newly published releases.",
     ),
     Setting(
+        "PUBLISH_TOKENS_FILE",
+        str(PROJECT_ROOT / "var" / "publish-tokens.json"),
+        "Publishing tokens (SHA-256 only) that `opendata tokens create` writes and POST .../releases checks.",
+    ),
+    Setting(
+        "MAX_UPLOAD_BYTES", 50_000_000, "Largest zip POST .../releases accepts, in bytes; larger is a 413."
+    ),
+    Setting(
+        "MAX_UPLOAD_UNPACKED_BYTES",
+        500_000_000,
+        "Most bytes an uploaded zip may unpack to (counted as written, so a zip bomb stops there).",
+    ),
+    Setting("MAX_UPLOAD_FILES", 1000, "Most entries an uploaded zip may hold."),
+    Setting(
         "CACHE_DIR",
         str(PROJECT_ROOT / "var" / "cache"),
         "Where per-process caches that may be deleted are kept (the harvest modification ledger).",

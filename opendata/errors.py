@@ -86,6 +86,28 @@ class PublisherNotFound(NotFound):
     slug, title = "publisher-not-found", "Publisher not found"
 
 
+class InvalidUpload(Problem):
+    slug, title, status = "invalid-upload", "Upload not accepted", 422
+
+
+class InvalidPackage(InvalidUpload):
+    """The package failed validation: the problem carries the report's issues."""
+
+    slug, title = "invalid-package", "Data package not valid"
+
+
+class UploadTooLarge(Problem):
+    slug, title, status = "upload-too-large", "Upload too large", 413
+
+
+class Unauthorized(Problem):
+    slug, title, status = "unauthorized", "Publishing token missing or wrong", 401
+
+
+class Forbidden(Problem):
+    slug, title, status = "forbidden", "Not allowed for this token", 403
+
+
 class MethodNotAllowed(Problem):
     slug, title, status = "method-not-allowed", "Method not allowed", 405
 

@@ -31,6 +31,14 @@ def init_app(app: Flask) -> None:
             }
         },
     )
+    api.spec.components.security_scheme(
+        "publishingToken",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A publisher's token from `opendata tokens create`.",
+        },
+    )
     api.register_blueprint(datasets.blp)
     api.register_blueprint(rows.blp)
     api.register_blueprint(releases.blp)

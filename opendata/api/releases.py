@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from pathlib import Path
 
-from flask import Response
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
@@ -14,7 +15,10 @@ from marshmallow import RAISE
 from opendata.api.rows import content_disposition
 from opendata.api.schemas import DiffQuery, ReleaseList
 from opendata.context import api_url, json_response, service
-from opendata.publish import diff
+from opendata.errors import Unauthorized, UploadTooLarge
+from opendata.publish import diff, tokens
+from opendata.publish.tokens import Token
+from opendata.publish.upload import Limits, publish_upload
 from opendata.views import representations as rep
 
 blp = Blueprint(
@@ -40,6 +44,57 @@ class Releases(MethodView):
             "current": current,
             "releases": [rep.release_entry(api, r, current) for r in data.releases(name)],
         }
+
+    @blp.doc(
+        security=[{"publishingToken": []}],
+        requestBody={
+            "required": True,
+            "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        responses={
+            "201": {"description": "Published: the new release (or the current one, when unchanged)"},
+            "401": {"$ref": "#/components/responses/UNAUTHORIZED"},
+            "403": {"$ref": "#/components/responses/FORBIDDEN"},
+            "413": {"$ref": "#/components/responses/REQUEST_ENTITY_TOO_LARGE"},
+            "422": {"$ref": "#/components/responses/UNPROCESSABLE_ENTITY"},
+        },
+    )
+    def post(self, name: str) -> Response:
+        """Publish a new release from a zipped data package (Authorization: Bearer <publisher token>)"""
+        config = current_app.config
+        token = _token(Path(config["PUBLISH_TOKENS_FILE"]))
+        limits = Limits(config["MAX_UPLOAD_UNPACKED_BYTES"], config["MAX_UPLOAD_FILES"])
+        data, api = service(), api_url()
+        outcome = publish_upload(
+            _body(config["MAX_UPLOAD_BYTES"]), name, token, data.registry.root, limits, config["BASE_URL"]
+        )
+        release = next(r for r in data.registry.releases(name) if r.id == outcome.release)
+        body = {"status": outcome.status, "release": rep.release_entry(api, release, outcome.release)}
+        location = rep.release_url(api, name, release.id)
+        return json_response(body, status=201, headers={"Location": location})
+
+
+def _token(path: Path) -> Token:
+    given = request.headers.get("Authorization", "")
+    scheme, _, secret = given.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthorized(
+            "send the publisher's token as `Authorization: Bearer <token>`", parameter="Authorization"
+        )
+    token = tokens.find(path, secret.strip())
+    if token is None:
+        raise Unauthorized("this token is not known (or was revoked)", parameter="Authorization")
+    return token
+
+
+def _body(limit: int) -> bytes:
+    """The request body, refused as soon as it is known to be over `limit` bytes."""
+    if request.content_length is not None and request.content_length > limit:
+        raise UploadTooLarge(f"the body is over {limit} bytes", parameter="body")
+    body = request.stream.read(limit + 1)
+    if len(body) > limit:
+        raise UploadTooLarge(f"the body is over {limit} bytes", parameter="body")
+    return body
 
 
 @blp.route("/diff")

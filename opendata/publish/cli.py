@@ -134,3 +134,38 @@ def prune(keep: int, name: str | None) -> None:
 
 def _size(count: int) -> str:
     return f"{count / 1e6:.1f} MB" if count >= 100_000 else f"{count / 1e3:.1f} kB"
+
+
+@click.group()
+def tokens() -> None:
+    """Publishing tokens: each lets one publisher publish its own datasets over HTTP."""
+
+
+@tokens.command("create")
+@click.argument("publisher")
+def create_token(publisher: str) -> None:
+    """Create a token for PUBLISHER (e.g. kanagawa-prefecture); it is shown once, stored hashed."""
+    from opendata.publish import tokens as store
+
+    token, secret = store.create(Path(config.from_environment()["PUBLISH_TOKENS_FILE"]), publisher)
+    click.echo(f"token {token.id} for {token.publisher} (shown once, keep it secret):", err=True)
+    click.echo(secret)
+
+
+@tokens.command("list")
+def list_tokens() -> None:
+    """Every token: its id, publisher and creation time (never the secret)."""
+    from opendata.publish import tokens as store
+
+    for token in store.load(Path(config.from_environment()["PUBLISH_TOKENS_FILE"])):
+        click.echo(f"{token.id} {token.publisher} {token.created}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id")
+def revoke_token(token_id: str) -> None:
+    """Revoke the token with id TOKEN_ID."""
+    from opendata.publish import tokens as store
+
+    token = store.revoke(Path(config.from_environment()["PUBLISH_TOKENS_FILE"]), token_id)
+    click.echo(f"revoked {token.id} ({token.publisher})")
