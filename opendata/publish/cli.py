@@ -29,7 +29,8 @@ def publish_dirs(targets: list[Path], settings: dict[str, Any], quiet: bool = Fa
     for position, directory in enumerate(directories, start=1):
         if not quiet:
             click.echo(f"[{position}/{len(directories)}] {directory.name} ...", nl=False, err=True)
-        outcome = publish_package(directory, root, schemas, base_url=settings["BASE_URL"])
+        hook = None if quiet else (lambda step: click.echo(f" {step}", nl=False, err=True))
+        outcome = publish_package(directory, root, schemas, base_url=settings["BASE_URL"], hook=hook)
         outcomes.append(outcome)
         if outcome.status == "invalid" and outcome.report is not None:
             click.echo("", err=True)
