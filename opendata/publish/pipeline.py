@@ -81,6 +81,10 @@ def publish_package(
     with _locked(folder) as staging:
         hook("stage")
         try:
+            # Hashing the source in place answers "unchanged" without copying it; a release
+            # is only ever named by the hash of its own copies, taken next.
+            if current_id(root, name) == _stage(source, None, schemas_dir)[:ID_LENGTH]:
+                return Outcome(name, "unchanged", current_id(root, name), seconds=time.monotonic() - started)
             digest = _stage(source, staging, schemas_dir)
         except PackageError as exc:
             return Outcome(name, "invalid", report=_failed(name, source, exc.detail))
@@ -151,11 +155,12 @@ def _locked(folder: Path) -> Iterator[Path]:
             shutil.rmtree(folder / STAGING, ignore_errors=True)
 
 
-def _stage(source: Path, staging: Path, schemas_dir: Path | None) -> str:
+def _stage(source: Path, staging: Path | None, schemas_dir: Path | None) -> str:
     """Copy the package into staging with its schemas embedded; return the release digest.
 
     The digest covers the descriptor as published (schemas embedded) and every data byte,
     hashed from the copies, so editing the source afterwards changes nothing published.
+    With no staging folder, the digest the source would have, copying nothing.
     """
     descriptor = read_descriptor(source / DESCRIPTOR)
     name = descriptor["name"]
@@ -164,17 +169,18 @@ def _stage(source: Path, staging: Path, schemas_dir: Path | None) -> str:
     sha = hashlib.sha256()
     for resource in descriptor.get("resources", []):
         relative = _relative_path(resource)
-        target = staging / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = source / relative if staging is None else staging / relative
         try:
-            shutil.copyfile(source / relative, target)
+            if staging is not None:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source / relative, target)
+            data = _file_sha256(target)
         except OSError as exc:
             raise PackageError(f"{source / relative}: data file cannot be read ({exc.strerror})") from exc
-        data = _file_sha256(target)
         resource["bytes"], resource["hash"] = target.stat().st_size, f"sha256:{data}"
         sha.update(b"data\0" + relative.encode() + b"\0" + data.encode())
-    text = dumps(descriptor)
-    write_atomically(staging / DESCRIPTOR, text)
+    if staging is not None:
+        write_atomically(staging / DESCRIPTOR, dumps(descriptor))
     canonical = json.dumps(descriptor, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     sha.update(b"descriptor\0" + canonical.encode())
     return sha.hexdigest()
