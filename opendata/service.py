@@ -6,6 +6,7 @@ published releases (opendata.publish), read-only, and never builds or validates 
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ class DataService:
         self.settings = settings
         self._search: tuple[int, SearchIndex] | None = None
         self._coverage: dict[str, dict[str, str | None]] = {}
+        self._local = threading.local()
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> DataService:
@@ -44,7 +46,12 @@ class DataService:
 
     @property
     def catalog(self) -> Catalog:
-        return self.registry.catalog
+        catalog = self.registry.catalog
+        if getattr(self._local, "generation", None) != self.registry.generation:
+            # Called between requests' uses of the store (sync workers serve one at a time).
+            self._local.generation = self.registry.generation
+            self.store.retain({self.store.path_for(p) for p in catalog})
+        return catalog
 
     @property
     def generation(self) -> int:

@@ -192,3 +192,19 @@ def test_ctrl_c_during_publish_leaves_the_previous_release_current(site):
         publish(hook=interrupt)
     assert current_id(releases, NAME) == first.release
     assert not (releases / NAME / STAGING).exists()
+
+
+def test_renaming_a_field_in_the_schema_alone_is_refused_and_rows_keep_their_values(site):
+    source, schemas, releases, publish, first, client = site
+    field = first_field(source)
+    path = schemas / NAME / f"{NAME}.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    schema["fields"][0]["name"] = f"{field}_renamed"
+    path.write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
+    outcome = publish()
+    assert outcome.status == "invalid"  # the CSV's header no longer matches the schema
+    assert current_id(releases, NAME) == first.release
+    rows = client.get(f"{API}/resources/{NAME}/rows").get_json()["rows"]
+    assert all(row[field] != field for row in rows)
+    renamed = client.get(f"{API}/resources/{NAME}/rows?{field}_renamed={field}_renamed")
+    assert renamed.status_code == 400

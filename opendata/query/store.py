@@ -116,6 +116,13 @@ class Store:
             connections[path] = connection
         return connection
 
+    def retain(self, paths: set[Path]) -> None:
+        """Close this thread's connections to stores not in `paths` (releases no longer served),
+        so a pruned release's disk is given back without a restart."""
+        connections = getattr(self._local, "connections", None) or {}
+        for path in [p for p in connections if p not in paths]:
+            connections.pop(path).close()
+
     def info(self, package: Package, resource: Resource) -> TableInfo:
         key = (self.digest(package), resource.name)
         info = self._info.get(key)
