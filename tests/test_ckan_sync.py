@@ -43,6 +43,14 @@ def run(fake: FakeCkan, packages, **options):
     return summary, lines
 
 
+@pytest.fixture(scope="module", autouse=True)
+def releases(tmp_path_factory):
+    """`ckan push` publishes before it pushes: into a folder of this module, not var/releases."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OPENDATA_RELEASES_DIR", str(tmp_path_factory.mktemp("releases")))
+        yield
+
+
 @pytest.fixture(scope="module")
 def catalog():
     return load_catalog(PACKAGES)
