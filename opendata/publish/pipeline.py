@@ -10,7 +10,6 @@ so tests can interrupt the pipeline at every one of them.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -36,11 +35,11 @@ from opendata.publish.releases import (
     CURRENT,
     HISTORY,
     ID_LENGTH,
-    LOCK,
     MANIFEST,
     STAGING,
     current_id,
     dataset_dir,
+    dataset_lock,
     history,
     open_release,
 )
@@ -144,9 +143,9 @@ def _locked(folder: Path) -> Iterator[Path]:
     The lock dies with its process, so a killed publish never blocks the next one, and
     whatever it left in staging is removed here, by the only process allowed to.
     """
-    with (folder / LOCK).open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        shutil.rmtree(folder / STAGING, ignore_errors=True)
+    with dataset_lock(folder):
+        for leftover in [folder / STAGING, *folder.glob(".pruned-*")]:
+            shutil.rmtree(leftover, ignore_errors=True)
         staging = folder / STAGING / f"build-{os.getpid()}"
         staging.mkdir(parents=True)
         try:

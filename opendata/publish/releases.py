@@ -11,9 +11,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -137,10 +140,21 @@ def list_releases(root: Path, name: str) -> list[Release]:
     return found
 
 
+@contextmanager
+def dataset_lock(folder: Path) -> Iterator[None]:
+    """The dataset's lock: one publish or prune at a time. It dies with its process, so a
+    killed publish never blocks the next one."""
+    with (folder / LOCK).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def remove_release(root: Path, name: str, release: str) -> None:
     """Delete a release folder: renamed aside first, so no reader sees it half-deleted."""
-    directory = dataset_dir(root, name) / release
-    aside = dataset_dir(root, name) / STAGING / f"pruned-{release}-{os.getpid()}"
-    aside.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(directory, aside)
-    shutil.rmtree(aside, ignore_errors=True)
+    folder = dataset_dir(root, name)
+    with dataset_lock(folder):
+        if current_id(root, name) == release:
+            raise PackageError(f"{name}: release {release} is current and is not removed")
+        aside = folder / f".pruned-{release}-{os.getpid()}"
+        os.replace(folder / release, aside)
+        shutil.rmtree(aside, ignore_errors=True)
