@@ -208,3 +208,23 @@ def test_renaming_a_field_in_the_schema_alone_is_refused_and_rows_keep_their_val
     assert all(row[field] != field for row in rows)
     renamed = client.get(f"{API}/resources/{NAME}/rows?{field}_renamed={field}_renamed")
     assert renamed.status_code == 400
+
+
+def test_the_server_opens_100_published_packages_in_well_under_2_s(tmp_path):
+    import time
+
+    from tests.crafted import write_package
+
+    releases = tmp_path / "releases"
+    fields = [{"name": "id", "type": "integer"}, {"name": "count", "type": "integer"}]
+    for number in range(100):  # test sample data
+        directory = write_package(
+            tmp_path / "packages", f"sample-{number:03d}", fields, [[1, number]], ["id"]
+        )
+        assert publish_package(directory, releases).status == "published"
+    started = time.monotonic()
+    app = create_app({"RELEASES_DIR": str(releases), "CACHE_DIR": str(tmp_path / "cache")})
+    app.test_client_class = ClosingClient
+    body = app.test_client().get("/api/v1/datasets?limit=100").get_json()
+    assert time.monotonic() - started < 2
+    assert body["total"] == 100
