@@ -228,3 +228,17 @@ def test_the_server_opens_100_published_packages_in_well_under_2_s(tmp_path):
     body = app.test_client().get("/api/v1/datasets?limit=100").get_json()
     assert time.monotonic() - started < 2
     assert body["total"] == 100
+
+
+def test_a_new_release_shares_the_files_it_did_not_change_with_the_one_before(site):
+    source, schemas, releases, publish, first, _ = site
+    retitle(schemas, first_field(source), "題だけ変えた版")
+    second = publish()
+    old, new = releases / NAME / first.release, releases / NAME / second.release
+    same = f"downloads/{NAME}.utf-8-sig.name.crlf.csv"  # field names only: the same bytes
+    changed = f"downloads/{NAME}.utf-8-sig.title.crlf.csv"
+    assert (old / same).stat().st_ino == (new / same).stat().st_ino
+    assert (old / f"data/{NAME}.csv").stat().st_ino == (new / f"data/{NAME}.csv").stat().st_ino
+    assert (old / changed).stat().st_ino != (new / changed).stat().st_ino
+    listed = {r.id: r for r in list_releases(releases, NAME)}
+    assert 0 < listed[second.release].unshared_bytes() < listed[second.release].bytes

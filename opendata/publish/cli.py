@@ -103,7 +103,8 @@ def list_command(name: str | None) -> None:
         current = current_id(root, dataset)
         for release in list_releases(root, dataset):
             mark = "*" if release.id == current else " "
-            click.echo(f"{mark} {dataset} {release.id} {release.published} {_size(release.bytes)}")
+            size = f"{_size(release.bytes)} ({_size(release.unshared_bytes())} its own)"
+            click.echo(f"{mark} {dataset} {release.id} {release.published} {size}")
 
 
 @releases.command("prune")
@@ -124,12 +125,13 @@ def prune(keep: int, name: str | None) -> None:
                 break
             kept.add(release.id)
         for release in ordered:
+            own = release.unshared_bytes()
             if release.id in kept:
-                click.echo(f"kept    {dataset} {release.id} {_size(release.bytes)}")
+                click.echo(f"kept    {dataset} {release.id} {_size(release.bytes)} ({_size(own)} its own)")
                 continue
             remove_release(root, dataset, release.id)
-            freed += release.bytes
-            click.echo(f"removed {dataset} {release.id} {_size(release.bytes)}")
+            freed += own
+            click.echo(f"removed {dataset} {release.id} {_size(release.bytes)} ({_size(own)} its own)")
     click.echo(f"freed {_size(freed)}")
 
 

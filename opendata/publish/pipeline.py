@@ -42,6 +42,7 @@ from opendata.publish.releases import (
     dataset_lock,
     history,
     open_release,
+    read_manifest,
 )
 from opendata.query.engine import Engine
 from opendata.query.store import STORE_FILE, Store, build_database
@@ -219,21 +220,37 @@ def _build(staging: Path, root: Path, name: str, digest: str, base_url: str, hoo
         "published": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "previous": previous,
         "changes": changes,
-        "files": _inventory(staging),
+        "files": _inventory(staging, dataset_dir(root, name) / previous if previous else None),
     }
     write_atomically(staging / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
     return changes
 
 
-def _inventory(staging: Path) -> dict[str, dict[str, Any]]:
-    """Size and SHA-256 of every file of the release (each also flushed to disk)."""
+def _inventory(staging: Path, previous: Path | None) -> dict[str, dict[str, Any]]:
+    """Size and SHA-256 of every file of the release (each also flushed to disk).
+
+    A file with the same bytes in the previous release becomes a hard link to it: releases
+    are never changed in place, so sharing is safe, and a release that changes a title or
+    a few rows does not cost another copy of every unchanged download.
+    """
+    before = read_manifest(previous).get("files", {}) if previous is not None else {}
     files = {}
     for path in sorted(p for p in staging.rglob("*") if p.is_file()):
-        files[path.relative_to(staging).as_posix()] = {
-            "bytes": path.stat().st_size,
-            "sha256": _file_sha256(path, sync=True),
-        }
+        relative = path.relative_to(staging).as_posix()
+        entry = {"bytes": path.stat().st_size, "sha256": _file_sha256(path, sync=True)}
+        if previous is not None and before.get(relative) == entry:
+            _link(previous / relative, path)
+        files[relative] = entry
     return files
+
+
+def _link(existing: Path, path: Path) -> None:
+    temp = path.with_name(f".{path.name}.link")
+    try:
+        os.link(existing, temp)
+        os.replace(temp, path)
+    except OSError:  # another file system, or the old release just pruned: keep the copy
+        temp.unlink(missing_ok=True)
 
 
 def _file_sha256(path: Path, sync: bool = False) -> str:

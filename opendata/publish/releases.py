@@ -64,6 +64,15 @@ class Release:
         """Disk the release uses (its files; the manifest itself is small)."""
         return sum(int(f["bytes"]) for f in self.files.values())
 
+    def unshared_bytes(self) -> int:
+        """Disk that removing the release would free: its files no other release links to."""
+        total = 0
+        for path in self.directory.rglob("*"):
+            info = path.lstat()
+            if path.is_file() and info.st_nlink == 1:
+                total += info.st_size
+        return total
+
     def file_digest(self, relative: str) -> str:
         entry = self.files.get(relative)
         return str(entry["sha256"]) if entry else ""
