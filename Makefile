@@ -54,4 +54,4 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_api.py
 
 clean:
-	rm -rf $(VENV) var/cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) var/cache .pytest_cache .ruff_cache .import_linter_cache
