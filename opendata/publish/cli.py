@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from pathlib import Path
@@ -56,6 +57,7 @@ def publish(package_dirs: tuple[Path, ...]) -> None:
     settings = config.from_environment()
     targets = list(package_dirs) or [Path(settings["PACKAGES_DIR"])]
     started = time.monotonic()
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops as cleanly as Ctrl-C
     try:
         outcomes = publish_dirs(targets, settings)
     except KeyboardInterrupt:
@@ -68,6 +70,10 @@ def publish(package_dirs: tuple[Path, ...]) -> None:
         f"{len(invalid)} invalid in {time.monotonic() - started:.1f} s"
     )
     sys.exit(1 if invalid else 0)
+
+
+def _interrupt(number: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 @click.command()

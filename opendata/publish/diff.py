@@ -1,7 +1,7 @@
 """What changed between two releases of a dataset: schema, and rows matched by primary key.
 
 Both releases' query stores are opened read-only in one SQLite connection (the old one
-attached), so rows are compared by indexed joins, not in Python. A resource without a
+attached), and rows are compared by set differences (EXCEPT) in SQLite, not in Python. A resource without a
 primary key (or whose key changed) is matched on all the fields both releases share: its
 rows can then only be added or removed.
 """
@@ -76,49 +76,103 @@ def _key(old: Resource, new: Resource) -> tuple[list[str], list[str]]:
     return key, [n for n in common if n not in key]
 
 
-def _queries(old: Resource, new: Resource) -> dict[str, str]:
-    key, compared = _key(old, new)
-    table = quote(new.name)
-    match = " AND ".join(f"o.{quote(k)} IS n.{quote(k)}" for k in key) or "1"
-    keys = ", ".join(f"n.{quote(k)}" for k in key) or "NULL"
-    differs = " OR ".join(f"o.{quote(c)} IS NOT n.{quote(c)}" for c in compared) or "0"
-    pairs = ", ".join(f"o.{quote(c)}, n.{quote(c)}" for c in compared) or "NULL"
-    return {
-        "added": f"SELECT n.{quote(ROW_JSON)} FROM main.{table} n "
-        f"WHERE NOT EXISTS (SELECT 1 FROM old.{table} o WHERE {match}) ORDER BY n._rowid",
-        "removed": f"SELECT o.{quote(ROW_JSON)} FROM old.{table} o "
-        f"WHERE NOT EXISTS (SELECT 1 FROM main.{table} n WHERE {match}) ORDER BY o._rowid",
-        "changed": f"SELECT {keys}, {pairs} FROM main.{table} n JOIN old.{table} o ON {match} "
-        f"WHERE {differs} ORDER BY n._rowid",
-    }
+def _matches(alias: str, other: str, columns: list[str]) -> str:
+    return " AND ".join(f"{alias}.{quote(c)} IS {other}.{quote(c)}" for c in columns)
 
 
-def _changed_row(record: tuple, key: list[str], compared: list[str]) -> dict[str, Any]:
-    values = record[len(key) or 1 :]
+class _ResourcePair:
+    """The keys added, removed and changed in one resource, as temporary tables.
+
+    Set differences (EXCEPT) sort both sides once, so the cost grows as n log n whatever
+    the key, where matching row by row on a key with few distinct values would not.
+    """
+
+    def __init__(self, pair: _Pair, old: Resource, new: Resource) -> None:
+        self.pair, self.table = pair, quote(new.name)
+        self.key, self.compared = _key(old, new)
+        run = pair.connection.execute
+        for kind in KINDS:
+            run(f"DROP TABLE IF EXISTS temp.{kind}")
+        if not self.key:  # nothing in common: every row is new, every old row gone
+            return
+        keys = ", ".join(quote(c) for c in self.key)
+        both = ", ".join(quote(c) for c in self.key + self.compared)
+        t = self.table
+        run(f"CREATE TEMP TABLE added AS SELECT {keys} FROM main.{t} EXCEPT SELECT {keys} FROM old.{t}")
+        run(f"CREATE TEMP TABLE removed AS SELECT {keys} FROM old.{t} EXCEPT SELECT {keys} FROM main.{t}")
+        run(
+            f"CREATE TEMP TABLE changed AS SELECT {keys} FROM "
+            f"(SELECT {both} FROM main.{t} EXCEPT SELECT {both} FROM old.{t}) "
+            f"EXCEPT SELECT {keys} FROM temp.added"
+        )
+
+    def count(self, kind: str) -> int:
+        if not self.key:
+            side = {"added": "main", "removed": "old"}.get(kind)
+            return self.pair.count(f"SELECT 1 FROM {side}.{self.table}") if side else 0
+        return self.pair.count(f"SELECT 1 FROM temp.{kind}")
+
+    def rows(self, kind: str, limit: int | None) -> list[dict[str, Any]]:
+        """Added rows as they are now, removed rows as they were (whole rows, in file order)."""
+        side = "main" if kind == "added" else "old"
+        where = (
+            f"WHERE EXISTS (SELECT 1 FROM temp.{kind} k WHERE {_matches('k', 'r', self.key)})"
+            if self.key
+            else ""
+        )
+        sql = f"SELECT r.{quote(ROW_JSON)} FROM {side}.{self.table} r {where} ORDER BY r._rowid"
+        return [orjson.loads(r[0]) for r in self.pair.rows(sql, limit)]
+
+    def changed(self, limit: int | None) -> list[dict[str, Any]]:
+        """Changed rows by key, with the old and new value of each field that changed."""
+        if not self.key:
+            return []
+        run = self.pair.connection.execute
+        run("DROP TABLE IF EXISTS temp.shown")
+        run(
+            "CREATE TEMP TABLE shown AS SELECT * FROM temp.changed"
+            + ("" if limit is None else f" LIMIT {int(limit)}")
+        )
+        columns = ", ".join(f"r.{quote(c)}" for c in self.key + self.compared)
+        values = {}
+        for side in ("old", "main"):
+            sql = (
+                f"SELECT {columns} FROM {side}.{self.table} r WHERE EXISTS "
+                f"(SELECT 1 FROM temp.shown k WHERE {_matches('k', 'r', self.key)}) ORDER BY r._rowid"
+            )
+            values[side] = {record[: len(self.key)]: record[len(self.key) :] for record in run(sql)}
+        return [
+            _changed_row(key, self.key, self.compared, values["old"][key], after)
+            for key, after in values["main"].items()
+            if key in values["old"]
+        ]
+
+
+def _changed_row(
+    key: tuple, names: list[str], compared: list[str], before: tuple, after: tuple
+) -> dict[str, Any]:
     changes = {}
-    for position, name in enumerate(compared):
-        before, after = values[2 * position], values[2 * position + 1]
-        if before != after or type(before) is not type(after):
-            changes[name] = {"old": before, "new": after}
-    return {"key": dict(zip(key, record, strict=False)), "changes": changes}
+    for name, old, new in zip(compared, before, after, strict=True):
+        if old != new or type(old) is not type(new):
+            changes[name] = {"old": old, "new": new}
+    return {"key": dict(zip(names, key, strict=True)), "changes": changes}
 
 
 def _resource_diff(pair: _Pair, old: Resource, new: Resource, limit: int | None, rows: bool) -> dict:
-    queries = _queries(old, new)
-    key, compared = _key(old, new)
-    body: dict[str, Any] = {"name": new.name, "status": "unchanged", "key": key}
+    sets = _ResourcePair(pair, old, new)
+    body: dict[str, Any] = {"name": new.name, "status": "unchanged", "key": sets.key}
     schema = schema_changes(old, new)
     if schema:
         body["schema"] = schema
-    counts = {kind: pair.count(sql) for kind, sql in queries.items()}
+    counts = {kind: sets.count(kind) for kind in KINDS}
     body["counts"] = counts
     if schema or any(counts.values()):
         body["status"] = "changed"
     if rows:
         body["rows"] = {
-            "added": [orjson.loads(r[0]) for r in pair.rows(queries["added"], limit)],
-            "removed": [orjson.loads(r[0]) for r in pair.rows(queries["removed"], limit)],
-            "changed": [_changed_row(r, key, compared) for r in pair.rows(queries["changed"], limit)],
+            "added": sets.rows("added", limit),
+            "removed": sets.rows("removed", limit),
+            "changed": sets.changed(limit),
         }
         body["truncated"] = limit is not None and any(n > limit for n in counts.values())
     return body
