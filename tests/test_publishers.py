@@ -126,3 +126,17 @@ def test_every_shipped_package_names_its_publisher():
 
     for package in load_catalog(PACKAGES):
         assert package.descriptor["publisher"] == KANAGAWA, package.name
+
+
+def test_the_ckan_api_has_one_organization_per_publisher(client):
+    def action(name, **params):
+        return client.get(f"/api/3/action/{name}", query_string=params).get_json()["result"]
+
+    assert action("organization_list") == ["kanagawa-prefecture", "sample-city-test-data"]
+    city = action("organization_show", id="sample-city-test-data", include_datasets="true")
+    assert city["title"] == SAMPLE["title"] and city["package_count"] == 2
+    assert sorted(p["name"] for p in city["packages"]) == ["sample-city-other-table", "sample-city-table"]
+    shown = action("package_show", id="sample-city-table")
+    assert shown["organization"]["name"] == "sample-city-test-data" and shown["owner_org"] == city["id"]
+    found = action("package_search", fq="organization:kanagawa-prefecture")
+    assert [p["name"] for p in found["results"]] == ["sample-prefecture-table"]

@@ -101,8 +101,7 @@ def package_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     results = [by_id[entry.package.id] for entry in result.entries]
     if query.fields:
         results = [{key: p.get(key) for key in query.fields} for p in results]
-    org = ctx.catalog.organization
-    titles = {"organization": {org["name"]: org["title"]}}
+    titles = {"organization": {org["name"]: org["title"] for org in ctx.catalog.organizations}}
     return {
         "count": result.count,
         "results": results,
@@ -148,34 +147,36 @@ def current_package_list_with_resources(ctx: Context, params: dict[str, Any]) ->
     return window(packages, params)
 
 
-def _organization(ctx: Context, *, with_packages: bool) -> dict[str, Any]:
-    body = organization_dict(ctx.catalog, package_count=len(ctx.catalog.entries))
+def _organization(ctx: Context, org: dict[str, Any], *, with_packages: bool) -> dict[str, Any]:
+    members = {e.package.id for e in ctx.catalog.entries_of(org)}
+    body = organization_dict(ctx.catalog, package_count=len(members), organization=org)
     body.update({"users": [], "groups": [], "tags": [], "extras": [], "num_followers": 0})
     if with_packages:
-        body["packages"] = ctx.packages()
+        body["packages"] = [p for p in ctx.packages() if p["id"] in members]
     return body
 
 
 @action
 def organization_list(ctx: Context, params: dict[str, Any]) -> list[Any]:
-    """The one publishing organization: its name, or with all_fields=true its dict."""
+    """The publishing organizations, one per publisher: names, or with all_fields=true dicts."""
+    orgs = sorted(ctx.catalog.organizations, key=lambda o: o["name"])
     wanted = params.get("organizations")
     if wanted:
         names = wanted if isinstance(wanted, list) else re.split(r"[\s,]+", str(wanted))
-        if ctx.catalog.organization["name"] not in names:
-            return []
+        orgs = [o for o in orgs if o["name"] in names]
     if flag(params, "all_fields"):
-        return window([_organization(ctx, with_packages=False)], params)
-    return window([ctx.catalog.organization["name"]], params)
+        return window([_organization(ctx, o, with_packages=False) for o in orgs], params)
+    return window([o["name"] for o in orgs], params)
 
 
 @action
 def organization_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    """The publishing organization by id or name; include_datasets=true adds its datasets."""
+    """A publishing organization by id or name; include_datasets=true adds its datasets."""
     key = required(params, "id")
-    if not ctx.catalog.is_organization(key):
+    org = ctx.catalog.find_organization(key)
+    if org is None:
         raise NotFound("Organization was not found.")
-    return _organization(ctx, with_packages=flag(params, "include_datasets"))
+    return _organization(ctx, org, with_packages=flag(params, "include_datasets"))
 
 
 @action

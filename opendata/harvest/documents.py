@@ -121,7 +121,7 @@ def dataset(key: str, extension: str) -> Response:
     def build() -> bytes:
         package = store.package(f"{root}/api/v1", entry.package.id)
         assert package is not None
-        graph = dcat.dataset_graph(root, store.catalog.organization, entry, package)
+        graph = dcat.dataset_graph(root, store.catalog.organization_of(entry), entry, package)
         return dcat.serialize(graph, extension)
 
     return document(store.memo(("dataset", root, extension, entry.package.id), build), extension)

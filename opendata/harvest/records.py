@@ -18,8 +18,10 @@ T = TypeVar("T")
 OPEN_LICENSES = {"cc-by", "cc-by-sa", "cc-zero", "odc-by", "odc-odbl", "odc-pddl"}
 
 
-def organization_dict(catalog: HarvestCatalog, *, package_count: int | None = None) -> dict[str, Any]:
-    org = catalog.organization
+def organization_dict(
+    catalog: HarvestCatalog, *, package_count: int | None = None, organization: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    org = organization or catalog.organization
     created = min((e.created for e in catalog.entries), default=catalog.modified)
     body = {
         "id": org["id"],
@@ -62,7 +64,7 @@ def _resource(spec: mapping.ResourceSpec, entry: Entry, position: int) -> dict[s
 
 def package_dict(entry: Entry, catalog: HarvestCatalog, api: str) -> dict[str, Any]:
     """One dataset in CKAN's package_show shape; resource URLs are absolute links to this API."""
-    org = catalog.organization
+    org = catalog.organization_of(entry)
     fields = mapping.dataset_fields(entry.package, org["name"], api)
     specs = mapping.resources(entry.package, api, upload=False)
     resources = [_resource(spec, entry, position) for position, spec in enumerate(specs)]
@@ -86,7 +88,7 @@ def package_dict(entry: Entry, catalog: HarvestCatalog, api: str) -> dict[str, A
         "metadata_created": ckan_time(entry.created),
         "metadata_modified": ckan_time(entry.modified),
         "owner_org": org["id"],
-        "organization": organization_dict(catalog),
+        "organization": organization_dict(catalog, organization=org),
         "groups": [],
         "relationships_as_object": [],
         "relationships_as_subject": [],
