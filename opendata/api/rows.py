@@ -171,7 +171,7 @@ class RowsCsv(MethodView):
         }
         mimetype = f"text/csv; charset={fmt.charset}; header=present"
         if not query.filters and not query.sort and not query.fields:
-            # The whole table in a fixed order: the file built once per version.
+            # The whole table in a fixed order: the file written when the release was published.
             path = service().downloads.csv_file(package, found, fmt)
             response = send_file(path, mimetype="text/csv", etag=etag, conditional=True)
             response.headers.update({k: v for k, v in headers.items() if k != "ETag"})
@@ -193,7 +193,7 @@ class Download(MethodView):
         }
     )
     def get(self, name: str, resource: str, **_: str) -> Response:
-        """The whole resource as a file built once per version (UTF-8 is the package's own file)"""
+        """The whole resource as a file written at publish time (UTF-8 is the package's own file)"""
         package, found = service().resource(name, resource, release())
         fmt = _csv_format()
         path = service().downloads.csv_file(package, found, fmt)
