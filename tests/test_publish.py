@@ -242,3 +242,16 @@ def test_a_new_release_shares_the_files_it_did_not_change_with_the_one_before(si
     assert (old / changed).stat().st_ino != (new / changed).stat().st_ino
     listed = {r.id: r for r in list_releases(releases, NAME)}
     assert 0 < listed[second.release].unshared_bytes() < listed[second.release].bytes
+
+
+def test_the_search_entry_is_written_at_publish_time_and_read_from_the_release(site, tmp_path):
+    _, _, releases, _, first, _ = site
+    manifest_path = releases / NAME / first.release / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert "ひきこもり" in manifest["search"]["text"]
+    # The server indexes what the release says, not what it would compute again.
+    manifest["search"]["text"] += " publishedsearchentry"
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    app = create_app({"RELEASES_DIR": str(releases), "CACHE_DIR": str(tmp_path / "cache")})
+    found = app.test_client().get("/api/v1/datasets?q=publishedsearchentry").get_json()
+    assert [d["name"] for d in found["datasets"]] == [NAME]

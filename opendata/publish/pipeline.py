@@ -27,6 +27,7 @@ from opendata.atomic import point_atomically, sync_directory, write_atomically
 from opendata.catalog.build import built_descriptor, dumps
 from opendata.catalog.loader import DESCRIPTOR, read_descriptor
 from opendata.catalog.models import Package
+from opendata.catalog.search import search_entry
 from opendata.catalog.validate import Issue, PackageReport, validate_package
 from opendata.errors import PackageError
 from opendata.exports.files import DOWNLOADS, csv_flavours, write_flavour
@@ -47,7 +48,18 @@ from opendata.publish.releases import (
 from opendata.query.engine import Engine
 from opendata.query.store import STORE_FILE, Store, build_database
 
-STEPS = ("stage", "validate", "store", "downloads", "zip", "changes", "manifest", "rename", "current")
+STEPS = (
+    "stage",
+    "validate",
+    "store",
+    "downloads",
+    "zip",
+    "search",
+    "changes",
+    "manifest",
+    "rename",
+    "current",
+)
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 Hook = Callable[[str], None]
 
@@ -208,6 +220,8 @@ def _build(staging: Path, root: Path, name: str, digest: str, base_url: str, hoo
             write_flavour(engine, package, resource, fmt, staging / DOWNLOADS)
     hook("zip")
     artefacts.write_zip(package, staging / DOWNLOADS, base_url)
+    hook("search")
+    search = search_entry(package)
     hook("changes")
     previous = current_id(root, name)
     changes = diff.summary(open_release(root, name, previous)[1], package) if previous else {}
@@ -220,6 +234,7 @@ def _build(staging: Path, root: Path, name: str, digest: str, base_url: str, hoo
         "published": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "previous": previous,
         "changes": changes,
+        "search": search,
         "files": _inventory(staging, dataset_dir(root, name) / previous if previous else None),
     }
     write_atomically(staging / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
