@@ -432,7 +432,7 @@ def ensure_release(rebuild: bool) -> dict[str, Any]:
     release = list_releases(RELEASES_DIR, name)[0]
     store_mb = release.files["store.sqlite"]["bytes"] / MB
     facts = {"release": release.id, "mb": release.bytes / MB, "store_mb": store_mb}
-    if outcome.status == "published":
+    if outcome.status == "published" and release.id not in records:  # not a return to a kept release
         records[release.id] = {"seconds": seconds, "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
         BUILD_RECORD.write_text(json.dumps(records, indent=2) + "\n")
         print(f"publish: {release.id} in {seconds:.1f} s ({release.bytes / MB:,.0f} MB on disk)")
