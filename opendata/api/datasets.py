@@ -28,6 +28,7 @@ class Index(MethodView):
             "datasets": len(service().catalog),
             "links": {
                 "datasets": f"{api}/datasets",
+                "publishers": f"{api}/publishers",
                 "openapi": f"{api}/openapi.json",
                 "docs": f"{api}/docs",
                 "problems": f"{api}/problems",
