@@ -69,6 +69,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DEFAULT_PAGE_SIZE", 100, "Rows per page when the client does not ask for a size."),
     Setting("MAX_PAGE_SIZE", 1000, "Largest page a client may ask for; larger is a 400."),
     Setting(
+        "SUMMARY_MAX_GROUPS", 10000, "Most groups (and pivot columns) a summary may have; more is a 400."
+    ),
+    Setting("SUMMARY_MAX_FIELDS", 4, "Most fields a summary may group by; more is a 400."),
+    Setting("SUMMARY_CACHE_SIZE", 512, "Summaries and facet counts kept per worker (LRU), each per release."),
+    Setting("FACET_LIMIT", 20, "Most values listed per facet (the most frequent first)."),
+    Setting(
         "COUNT_CACHE_SIZE",
         4096,
         "Filtered row counts remembered per process (data is immutable per version).",

@@ -66,6 +66,14 @@ class PageTooLarge(BadRequest):
     slug, title = "page-too-large", "Page size too large"
 
 
+class ResultTooLarge(BadRequest):
+    slug, title = "result-too-large", "Result too large for this format or summary"
+
+
+class UnknownFormat(BadRequest):
+    slug, title = "unknown-format", "Unknown format"
+
+
 class NotFound(Problem):
     slug, title, status = "not-found", "Not found", 404
 

@@ -25,6 +25,7 @@ from opendata.publish.registry import Registry
 from opendata.publish.releases import Release
 from opendata.query.engine import Engine
 from opendata.query.store import Store, quote
+from opendata.query.summary import Summaries
 
 PERIOD_COLUMNS = ("period_start", "period_end", "as_of_date", "event_date", "start_date", "end_date")
 
@@ -35,6 +36,12 @@ class DataService:
         self.store = Store()
         self.engine = Engine(self.store, settings["COUNT_CACHE_SIZE"])
         self.downloads = Downloads()
+        self.summaries = Summaries(
+            self.store,
+            settings["SUMMARY_CACHE_SIZE"],
+            settings["SUMMARY_MAX_GROUPS"],
+            settings["FACET_LIMIT"],
+        )
         self.settings = settings
         self._search: tuple[int, SearchIndex] | None = None
         self._coverage: dict[str, dict[str, str | None]] = {}

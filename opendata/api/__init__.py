@@ -8,7 +8,7 @@ from flask import Flask, send_from_directory
 from werkzeug.routing import Rule
 
 from opendata import problems
-from opendata.api import datasets, releases, rows
+from opendata.api import datasets, formats, releases, rows, summaries
 
 
 def init_app(app: Flask) -> None:
@@ -41,7 +41,9 @@ def init_app(app: Flask) -> None:
         },
     )
     api.register_blueprint(datasets.blp)
+    assert formats.blp is rows.blp  # the format paths are routes of the rows blueprint
     api.register_blueprint(rows.blp)
+    api.register_blueprint(summaries.blp)
     api.register_blueprint(releases.blp)
     _document_release_paths(api)
     problems.init_app(app)

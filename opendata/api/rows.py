@@ -15,9 +15,9 @@ from opendata.api.http import file_etag, not_modified, not_modified_response, qu
 from opendata.api.schemas import CsvQuery, RowsPage
 from opendata.catalog.models import Package, Resource
 from opendata.context import api_url, json_response, release, service
-from opendata.errors import InvalidParameter
+from opendata.errors import InvalidParameter, UnknownField
 from opendata.exports.csv_export import ENCODINGS, CsvFormat, csv_stream
-from opendata.query.params import RowQuery, parse_query
+from opendata.query.params import RowQuery, parse_query, split
 from opendata.views import representations as rep
 
 blp = Blueprint(
@@ -64,6 +64,16 @@ PAGE_PARAMETERS = [
 ]
 
 
+FACET_PARAMETER = {
+    "in": "query",
+    "name": "facet",
+    "schema": {"type": "string"},
+    "description": "Comma-separated fields whose value counts under the current filters are answered "
+    "under `facets` as `{field: [{value, count}]}`, most frequent first, at most FACET_LIMIT (20) "
+    "values each.",
+}
+
+
 def _row_query(resource: Resource, *, paged: bool) -> RowQuery:
     args = request.args.to_dict(flat=False)
     if not paged:
@@ -78,8 +88,19 @@ def _row_query(resource: Resource, *, paged: bool) -> RowQuery:
         args,
         default_limit=config["DEFAULT_PAGE_SIZE"],
         max_limit=config["MAX_PAGE_SIZE"],
-        extra_parameters=frozenset() if paged else CSV_PARAMETERS,
+        extra_parameters=frozenset({"facet"}) if paged else CSV_PARAMETERS,
     )
+
+
+def _facets(resource: Resource) -> list[str]:
+    raw = request.args.getlist("facet")
+    if len(raw) > 1:
+        raise InvalidParameter(f"facet: give it once, not {len(raw)} times", parameter="facet")
+    names = list(dict.fromkeys(split(raw[0]))) if raw else []
+    for name in names:
+        if resource.field(name) is None:
+            raise UnknownField(f"facet: resource {resource.name!r} has no field {name!r}", parameter="facet")
+    return names
 
 
 def _csv_format() -> CsvFormat:
@@ -100,7 +121,7 @@ def content_disposition(filename: str, fallback: str) -> str:
 @blp.route("/rows")
 class Rows(MethodView):
     @blp.doc(
-        parameters=[*QUERY_PARAMETERS, *PAGE_PARAMETERS],
+        parameters=[*QUERY_PARAMETERS, *PAGE_PARAMETERS, FACET_PARAMETER],
         responses={
             "200": {"description": "A page of rows", "content": {"application/json": {"schema": RowsPage}}},
             "304": {"description": "Not modified"},
@@ -139,6 +160,9 @@ class Rows(MethodView):
             "next": page.next_cursor,
             "next_url": next_url,
         }
+        facets = _facets(found)
+        if facets:
+            body["facets"] = data.summaries.facets(package, found, query, facets)
         return json_response(body, headers=headers)
 
 

@@ -31,6 +31,8 @@ from opendata.catalog.search import search_entry
 from opendata.catalog.validate import Issue, PackageReport, validate_package
 from opendata.errors import PackageError
 from opendata.exports.files import DOWNLOADS, csv_flavours, write_flavour
+from opendata.formats import registry
+from opendata.formats.files import write_prebuilt
 from opendata.publish import artefacts, diff
 from opendata.publish.releases import (
     CURRENT,
@@ -46,6 +48,7 @@ from opendata.publish.releases import (
     read_manifest,
 )
 from opendata.query.engine import Engine
+from opendata.query.params import RowQuery
 from opendata.query.store import STORE_FILE, Store, build_database
 
 STEPS = (
@@ -218,6 +221,10 @@ def _build(staging: Path, root: Path, name: str, digest: str, base_url: str, hoo
     for resource in package.resources:
         for fmt in csv_flavours():
             write_flavour(engine, package, resource, fmt, staging / DOWNLOADS)
+        for other in registry.prebuilt():  # download.xlsx, download.parquet ...
+            rows = engine.iter_records(package, resource, RowQuery())
+            count = engine.count(package, resource, RowQuery())
+            write_prebuilt(package, resource, other, rows, count, staging / DOWNLOADS)
     hook("zip")
     artefacts.write_zip(package, staging / DOWNLOADS, base_url)
     hook("search")

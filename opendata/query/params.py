@@ -179,3 +179,13 @@ def _parse_limit(raw: str | None, default: int, maximum: int) -> int:
     if limit > maximum:
         raise PageTooLarge(f"limit: {limit} is over the maximum page size of {maximum}", parameter="limit")
     return limit
+
+
+def split(raw: str) -> list[str]:
+    """A comma-separated parameter's parts, blanks dropped (as every list parameter reads)."""
+    return _split(raw)
+
+
+def parse_limit(raw: str | None, default: int, maximum: int) -> int:
+    """`limit`, checked as the rows' own (for other paged answers, such as summaries)."""
+    return _parse_limit(raw, default, maximum)

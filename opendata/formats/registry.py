@@ -1,0 +1,61 @@
+"""The formats, one line each: what every output lists and every path serves.
+
+A new format is one module with a `write(table, **options)` over a `Table` and one line in
+FORMATS below; the API paths (`rows.<ext>`, `summary.<ext>`, `download.<ext>`), the web
+downloads, the zip, CKAN resources and DCAT/schema.org distributions all follow from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from opendata.errors import UnknownFormat
+from opendata.formats import csv_format, json_format, ndjson_format, parquet_format, xlsx_format
+from opendata.formats.table import Table
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    media_type: str
+    extension: str
+    write: Callable[..., Iterator[bytes]]  # write(table, **options) -> byte chunks
+    title: str  # how people name it, in the web page and catalog distributions
+    prebuilt: bool = False  # written for whole resources at publish time (download.<ext>)
+    max_rows: int | None = None  # more data rows than this cannot be written (decided before streaming)
+
+    def chunks(self, table: Table, **options: Any) -> Iterator[bytes]:
+        return self.write(table, **options)
+
+
+FORMATS: tuple[Format, ...] = (
+    Format("csv", "text/csv", "csv", csv_format.write, "CSV", prebuilt=True),
+    Format("json", "application/json", "json", json_format.write, "JSON"),
+    Format("ndjson", "application/x-ndjson", "ndjson", ndjson_format.write, "NDJSON"),
+    Format(
+        "xlsx", xlsx_format.MEDIA_TYPE, "xlsx", xlsx_format.write, "Excel (XLSX)", True, xlsx_format.MAX_ROWS
+    ),
+    Format("parquet", "application/vnd.apache.parquet", "parquet", parquet_format.write, "Parquet", True),
+)
+BY_EXTENSION = {f.extension: f for f in FORMATS}
+
+
+def get(extension: str) -> Format:
+    found = BY_EXTENSION.get(extension)
+    if found is None:
+        raise UnknownFormat(
+            f"no format {extension!r}; use one of {', '.join(BY_EXTENSION)}", parameter="format"
+        )
+    return found
+
+
+def streamed() -> list[Format]:
+    """Formats served by the generic `rows.<ext>` and `summary.<ext>` paths (JSON has its own pages)."""
+    return [f for f in FORMATS if f.name not in ("json",)]
+
+
+def prebuilt() -> list[Format]:
+    """Formats written for whole resources at publish time, other than CSV (whose flavours have their own)."""
+    return [f for f in FORMATS if f.prebuilt and f.name != "csv"]
