@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from opendata.formats import registry
+
 PREFECTURE = {"@type": "GovernmentOrganization", "name": "神奈川県", "alternateName": "Kanagawa Prefecture"}
 ENCODINGS = (
     ("download_csv", "text/csv", "UTF-8"),
@@ -98,6 +100,15 @@ def _distribution(detail: dict[str, Any]) -> list[dict[str, Any]]:
                     "name": f"{resource['title']} ({flavour})",
                     "contentUrl": resource["links"][link],
                     "encodingFormat": media_type,
+                }
+            )
+        for fmt in registry.prebuilt():  # download.xlsx, download.parquet ...
+            downloads.append(
+                {
+                    "@type": "DataDownload",
+                    "name": f"{resource['title']} ({fmt.title})",
+                    "contentUrl": resource["links"][f"download_{fmt.name}"],
+                    "encodingFormat": fmt.media_type,
                 }
             )
     downloads.append(

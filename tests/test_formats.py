@@ -256,3 +256,24 @@ def test_downloads_are_strong_etagged_and_take_no_parameters(client):
     assert again.status_code == 304
     refused = client.get(f"{BASE}/download.xlsx?sort=id")
     assert refused.status_code == 400 and refused.get_json()["parameter"] == "sort"
+
+
+def test_every_output_lists_the_registry_formats(client):
+    """API links, the zip and schema.org distributions all name each prebuilt format."""
+    import zipfile
+
+    detail = client.get(f"/api/v1/datasets/{sample.NAME}").get_json()
+    links = detail["resources"][0]["links"]
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/api/v1/datasets/{sample.NAME}/download.zip").data))
+    jsonld = client.get(f"/dataset/{sample.NAME}.schemaorg.jsonld").get_json()
+    offered = {d["encodingFormat"]: d["contentUrl"] for d in jsonld["distribution"]}
+    for fmt in registry.prebuilt():
+        download = links[f"download_{fmt.name}"]
+        assert download.endswith(f"{BASE}/download.{fmt.extension}")
+        member = archive.read(f"{sample.NAME}/data/{sample.NAME}.{fmt.extension}")
+        assert member == client.get(f"{BASE}/download.{fmt.extension}").data
+        assert offered[fmt.media_type] == download
+    for fmt in registry.streamed():
+        if fmt.name != "csv":
+            assert client.get(links[f"rows_{fmt.name}"]).status_code == 200
+    assert client.get(links["summary"]).get_json()["rows"] == [{"count": sample.ROWS}]

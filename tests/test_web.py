@@ -9,8 +9,11 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
+import openpyxl
+import pyarrow.parquet as pq
 import pytest
 
+from opendata.formats import registry
 from opendata.web import charts, i18n, listing
 from tests.conftest import PACKAGES
 
@@ -248,8 +251,13 @@ def test_downloads_link_every_flavour_and_decode_to_the_table(client):
     links = {
         a.attrs["data-format"]: a.attrs["href"] for a in page.find("section", id="downloads").find_all("a")
     }
-    assert set(links) == {"csv-utf-8", "csv-utf-8-sig", "csv-cp932", "json", "datapackage", "zip"}
+    prebuilt = {f.name for f in registry.prebuilt()}  # xlsx, parquet ...: listed from the registry
+    assert set(links) == {"csv-utf-8", "csv-utf-8-sig", "csv-cp932", "json", "datapackage", "zip", *prebuilt}
     rows = client.get(links["json"]).get_json()["rows"]
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(links["xlsx"]).data))["データ"]
+    assert [r[-1] for r in sheet.iter_rows(min_row=2, values_only=True)] == [r["total"] for r in rows]
+    parquet = pq.read_table(io.BytesIO(client.get(links["parquet"]).data))
+    assert parquet.column("total").to_pylist() == [r["total"] for r in rows]
     for flavour, codec in [("csv-utf-8", "utf-8"), ("csv-utf-8-sig", "utf-8-sig"), ("csv-cp932", "cp932")]:
         body = client.get(links[flavour]).data
         assert body.startswith(b"\xef\xbb\xbf") == (codec == "utf-8-sig")

@@ -56,6 +56,15 @@ def streamed() -> list[Format]:
     return [f for f in FORMATS if f.name not in ("json",)]
 
 
+def resource_links(base: str) -> dict[str, str]:
+    """The API links of one resource's formats: `download_<name>` for every prebuilt file and
+    `rows_<name>` for every streamed query format (CSV and JSON keep their own links)."""
+    links = {f"download_{f.name}": f"{base}/download.{f.extension}" for f in prebuilt()}
+    links |= {f"rows_{f.name}": f"{base}/rows.{f.extension}" for f in streamed() if f.name != "csv"}
+    links["summary"] = f"{base}/summary"
+    return links
+
+
 def prebuilt() -> list[Format]:
     """Formats written for whole resources at publish time, other than CSV (whose flavours have their own)."""
     return [f for f in FORMATS if f.prebuilt and f.name != "csv"]

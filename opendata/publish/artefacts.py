@@ -13,7 +13,9 @@ from pathlib import Path
 
 from opendata.catalog.loader import DESCRIPTOR
 from opendata.catalog.models import Package
-from opendata.exports.files import package_readme, zip_name
+from opendata.exports.files import DOWNLOADS, package_readme, zip_name
+from opendata.formats import registry
+from opendata.formats.files import file_name
 
 # Zip entries carry a local time without a zone; the release's own date would do, but a
 # fixed one keeps equal content equal across time zones and rebuilds.
@@ -31,6 +33,11 @@ def zip_members(package: Package, base_url: str) -> list[tuple[str, bytes | Path
     members: list[tuple[str, bytes | Path]] = [(prefix + DESCRIPTOR, package.directory / DESCRIPTOR)]
     for resource in package.resources:
         members.append((prefix + resource.descriptor["path"], resource.path))
+        for fmt in registry.prebuilt():  # the same table as XLSX, Parquet ..., where written
+            built = package.directory / DOWNLOADS / file_name(resource, fmt)
+            if built.is_file():
+                inside = Path(resource.descriptor["path"]).with_suffix(f".{fmt.extension}").as_posix()
+                members.append((prefix + inside, built))
         schema = json.dumps(resource.schema, ensure_ascii=False, indent=2) + "\n"
         members.append((f"{prefix}schemas/{resource.name}.json", schema.encode()))
     readme = package_readme(package, dataset_api_path(package, base_url))

@@ -10,6 +10,7 @@ import copy
 from typing import Any
 
 from opendata.catalog.models import Package, Publisher, Resource
+from opendata.formats import registry
 from opendata.publish.releases import Release
 from opendata.service import DataService
 
@@ -36,6 +37,7 @@ def resource_links(api: str, package: Package, resource: Resource) -> dict[str, 
         "download_csv_excel": f"{download}?encoding=utf-8-sig",
         "download_csv_shift_jis": f"{download}?encoding=cp932",
         "datapackage": f"{dataset_url(api, package)}/datapackage.json",
+        **registry.resource_links(base),
     }
 
 

@@ -10,7 +10,9 @@ from typing import Any
 
 from opendata import schemaorg
 from opendata.catalog.models import Field, Package, Resource
-from opendata.errors import ResourceNotFound
+from opendata.errors import ResourceNotFound, ResultTooLarge
+from opendata.formats import registry
+from opendata.formats.files import prebuilt_file
 from opendata.query.params import RowQuery, Sort
 from opendata.service import DataService
 from opendata.web import charts, i18n
@@ -145,11 +147,28 @@ def _section(
                 True,
                 refused=_cp932_refusal(service, package, resource),
             ),
+            *_format_downloads(service, package, resource, links),
             Download(
                 "json_rows", f"{links['rows']}?limit={max_json_rows}", "json", False, limit=max_json_rows
             ),
         ],
     )
+
+
+def _format_downloads(
+    service: DataService, package: Package, resource: Resource, links: dict[str, str]
+) -> list[Download]:
+    """A link per prebuilt registry format (XLSX, Parquet ...), left out where the format cannot hold
+    the table (more rows than a sheet): the API's answer there points to CSV and Parquet."""
+    offered = []
+    for fmt in registry.prebuilt():
+        try:
+            path = prebuilt_file(package, resource, fmt, ())
+        except ResultTooLarge:
+            continue
+        size = path.stat().st_size
+        offered.append(Download(f"download_{fmt.name}", links[f"download_{fmt.name}"], fmt.name, True, size))
+    return offered
 
 
 def _cp932_refusal(service: DataService, package: Package, resource: Resource) -> dict[str, Any] | None:

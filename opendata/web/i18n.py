@@ -71,6 +71,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "csv_utf8": {"ja": "CSV（UTF-8）", "en": "CSV (UTF-8)"},
     "csv_excel": {"ja": "CSV（Excel用・BOM付きUTF-8）", "en": "CSV for Excel (UTF-8 with BOM)"},
     "csv_sjis": {"ja": "CSV（Shift_JIS）", "en": "CSV (Shift_JIS)"},
+    "download_xlsx": {
+        "ja": "Excel（XLSX・項目定義とメタデータのシート付き）",
+        "en": "Excel (XLSX, with data dictionary and metadata sheets)",
+    },
+    "download_parquet": {
+        "ja": "Parquet（型付き・分析ツール向け）",
+        "en": "Parquet (typed, for analysis tools)",
+    },
     "csv_sjis_refused": {
         "ja": "Shift_JIS 版はありません：{row}行目の {field} に Shift_JIS で表せない文字があります。"
         "Excel では「CSV（Excel用・BOM付きUTF-8）」をお使いください。",
