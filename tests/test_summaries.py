@@ -12,6 +12,7 @@ import pytest
 
 from tests import formats_sample as sample
 from tests.conftest import ClosingClient, published_app
+from tests.test_web import get
 
 BASE = f"/api/v1/datasets/{sample.NAME}/resources/{sample.NAME}"
 MAX_GROUPS = 200  # below the sample's 240 ids, so grouping by id is too many groups
@@ -240,3 +241,27 @@ def test_summaries_are_cached_per_release_within_the_bound(app, client, monkeypa
     again = client.get(f"{BASE}/summary?fiscal_year=2022&measures=min:rate")
     assert again.status_code == 200 and again.get_json()["fields"] == ["min_rate"]
     assert client.get(f"{BASE}/summary?fiscal_year=2020&measures=count").status_code == 500  # evicted
+
+
+def test_web_preview_facets_filter_the_table_and_clear_again(client):
+    page = get(client, f"/datasets/{sample.NAME}")
+    facets = page.find("nav", class_="facets")
+    fields = [a.attrs["data-facet"] for a in facets.find_all("a") if "data-facet" in a.attrs]
+    assert {"channel", "fiscal_year", "is_partial"} <= set(fields)
+    # The key and a measure are left out, and so are regions and dates: more than FACET_LIMIT (3) values.
+    assert not {"id", "rate", "region", "as_of"} & set(fields)
+    link = facets.find("a", data_facet="channel", data_value="SNS")
+    expected = sum(1 for r in sample.reference_rows() if r["channel"] == "SNS")
+    assert f"({expected})" in link.text
+    filtered = get(client, link.attrs["href"])
+    selected = filtered.find("a", data_facet="channel", aria_current="true")
+    assert selected.attrs["data-value"] == "SNS"
+    table = filtered.find("table", class_="data")
+    assert {tr.find_all("td")[2].text for tr in table.find("tbody").find_all("tr")} == {"SNS"}
+    assert all("f_channel=SNS" in a.attrs["href"] for a in table.find_all("a", class_="sort"))  # kept
+    cleared = get(client, selected.attrs["href"])  # the selected value again clears the filter
+    assert not [a for a in cleared.find_all("a", aria_current="true") if "data-facet" in a.attrs]
+
+
+def test_web_facet_on_an_unknown_field_is_a_400(client):
+    get(client, f"/datasets/{sample.NAME}?f_nope=1", status=400)

@@ -226,17 +226,19 @@ class Summaries:
         return Summary(summary.fields, _sorted(summary, query))
 
     def facets(
-        self, package: Package, resource: Resource, query: RowQuery, names: Sequence[str]
+        self, package: Package, resource: Resource, query: RowQuery, names: Sequence[str], limit: int = 0
     ) -> dict[str, list[dict[str, Any]]]:
-        """The most frequent values of each of `names` under the query's filters (at most facet_limit)."""
-        key = ("facets", self.store.digest(package), resource.name, query.filter_key(), tuple(names))
+        """The most frequent values of each of `names` under the query's filters (at most `limit`,
+        by default facet_limit)."""
+        limit = limit or self.facet_limit
+        key = ("facets", self.store.digest(package), resource.name, query.filter_key(), tuple(names), limit)
         found = self.cache.get(key)
         if found is None:
-            found = self.cache.put(key, {n: self._facet(package, resource, query, n) for n in names})
+            found = self.cache.put(key, {n: self._facet(package, resource, query, n, limit) for n in names})
         return found
 
     def _facet(
-        self, package: Package, resource: Resource, query: RowQuery, name: str
+        self, package: Package, resource: Resource, query: RowQuery, name: str, limit: int
     ) -> list[dict[str, Any]]:
         where, params = where_clause(query)
         column = quote(name)
@@ -244,7 +246,7 @@ class Summaries:
             f"SELECT {column}, count(*) AS n FROM {quote(resource.name)} WHERE {where} "
             f"GROUP BY {column} ORDER BY n DESC, {column} LIMIT ?"
         )
-        records = self.store.connection(package).execute(sql, [*params, self.facet_limit]).fetchall()
+        records = self.store.connection(package).execute(sql, [*params, limit]).fetchall()
         boolean = (f := resource.field(name)) is not None and f.type == "boolean"
         return [{"value": bool(v) if boolean and v is not None else v, "count": n} for v, n in records]
 

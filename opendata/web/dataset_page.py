@@ -49,6 +49,7 @@ class PreviewRequest:
     resource: str | None
     sort: str | None
     page: int
+    filters: tuple[tuple[str, str], ...] = ()  # the preview's facet filters (field, value)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,8 @@ def build(
             page=asked.page if chosen else 1,
             page_size=page_size,
             max_pages=max_pages,
+            filters=asked.filters if chosen else (),
+            summaries=service.summaries,
         )
         sections.append(_section(service, package, resource, resource_detail, preview, lang, max_json_rows))
     japanese, english = i18n.split_bilingual(detail["description"])

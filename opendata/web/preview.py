@@ -16,6 +16,23 @@ from opendata.catalog.models import Field, Package, Resource
 from opendata.errors import InvalidParameter
 from opendata.query.engine import Engine
 from opendata.query.params import Sort, parse_query
+from opendata.query.summary import Summaries
+
+FILTER_PREFIX = "f_"  # a preview filter is ?f_<field>=<value>: an equality filter on the rows
+FACET_TYPES = frozenset({"string", "boolean", "integer", "year", "date"})
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str  # as a filter takes it
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class Facet:
+    field: Field
+    values: list[FacetValue]
 
 
 @dataclass(frozen=True)
@@ -29,6 +46,20 @@ class Preview:
     page_size: int
     sort: tuple[Sort, ...]
     truncated: bool  # the table has more rows than the preview shows
+    filters: tuple[tuple[str, str], ...] = ()  # (field, value) equality filters, as asked
+    facets: tuple[Facet, ...] = ()
+
+    @property
+    def filter_args(self) -> dict[str, str]:
+        """The filters as query arguments, so sorting and paging keep them."""
+        return {FILTER_PREFIX + name: value for name, value in self.filters}
+
+    def facet_args(self, name: str, value: str) -> dict[str, str]:
+        """The filters after a click on `value` of `name`: selects it, or clears it when selected."""
+        kept = {k: v for k, v in self.filters if k != name}
+        if (name, value) not in self.filters:
+            kept[name] = value
+        return {FILTER_PREFIX + k: v for k, v in kept.items()}
 
     @property
     def first_row(self) -> int:
@@ -85,8 +116,17 @@ def build_preview(
     page: int,
     page_size: int,
     max_pages: int,
+    filters: tuple[tuple[str, str], ...] = (),
+    summaries: Summaries | None = None,
 ) -> Preview:
     params = {"limit": [str(page_size)], **({"sort": [sort]} if sort else {})}
+    for name, value in filters:
+        if resource.field(name) is None:
+            raise InvalidParameter(
+                f"{FILTER_PREFIX}{name}: {resource.name!r} has no field {name!r}",
+                parameter=FILTER_PREFIX + name,
+            )
+        params[name] = [value]
     query = parse_query(resource, params, default_limit=page_size, max_limit=page_size)
     result = engine.page(package, resource, query)
     pages = max(1, min(math.ceil(result.total / page_size), max_pages))
@@ -107,4 +147,34 @@ def build_preview(
         page_size=page_size,
         sort=query.sort,
         truncated=result.total > max_pages * page_size,
+        filters=filters,
+        facets=_facets(summaries, package, resource, query, filters) if summaries else (),
     )
+
+
+def _facets(summaries: Summaries, package: Package, resource: Resource, query, filters) -> tuple[Facet, ...]:
+    """A facet for each field that sorts rows into a few groups (2 to FACET_LIMIT values), or is
+    filtered on; identifiers and measures (a value per row) are left out."""
+    chosen = dict(filters)
+    names = [f.name for f in resource.fields if f.type in FACET_TYPES and f.name not in resource.primary_key]
+    limit = summaries.facet_limit
+    counted = summaries.facets(package, resource, query, names, limit + 1)
+    facets = []
+    for name in names:
+        values = [v for v in counted[name] if v["value"] is not None]
+        if name not in chosen and not 2 <= len(counted[name]) <= limit:  # nulls count as a group
+            continue
+        field_ = resource.field(name)
+        assert field_ is not None
+        shown = [
+            FacetValue(_text(v["value"]), v["count"], chosen.get(name) == _text(v["value"]))
+            for v in values[:limit]
+        ]
+        facets.append(Facet(field_, shown))
+    return tuple(facets)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -16,7 +16,7 @@ from opendata.views import representations as rep
 from opendata.web import context, dataset_page, listing
 from opendata.web import errors as web_errors
 from opendata.web.context import current_language, page_url
-from opendata.web.preview import parse_page
+from opendata.web.preview import FILTER_PREFIX, parse_page
 
 bp = Blueprint(
     "web",
@@ -59,6 +59,11 @@ def dataset_args(args) -> dict[str, Any]:
             resource=args.get("resource") or None,
             sort=args.get("sort") or None,
             page=parse_page(args.get("page")),
+            filters=tuple(
+                (key.removeprefix(FILTER_PREFIX), value)
+                for key, value in args.items()
+                if key.startswith(FILTER_PREFIX) and value
+            ),
         )
     }
 

@@ -14,6 +14,8 @@ PAGE_TYPES = [
     ("dataset-ja", "/datasets/hikikomori-consultations"),
     ("dataset-en", "/datasets/hikikomori-consultations?lang=en"),
     ("dataset-paged-sorted", "/datasets/key-figures?sort=-value&page=2"),
+    ("dataset-faceted", "/datasets/key-figures?f_figure_type=planned&sort=-value"),
+    ("dataset-faceted-en", "/datasets/key-figures?f_figure_type=actual&lang=en"),
     ("dataset-several-tables", "/datasets/mental-health-consultation"),
     ("dataset-several-tables-en", "/datasets/digital-administration?lang=en"),
     ("publisher", "/publishers/kanagawa-prefecture"),

@@ -249,3 +249,25 @@ def test_axe_after_interaction(page, axe_source):
     page.locator("th[data-field=fiscal_year] a").first.focus()
     violations = run_axe(page, axe_source)
     assert not violations, describe_violations(violations)
+
+
+def test_keyboard_alone_filters_the_preview_by_a_facet_and_clears_it(page):
+    page.goto("/datasets/key-figures")
+    for _ in range(300):
+        page.keyboard.press("Tab")
+        state = focused(page)
+        if page.evaluate("() => document.activeElement.dataset.facet === 'figure_type'"):
+            break
+    else:
+        raise AssertionError("Tab never reached a facet")
+    assert state["visible"], f"focus is not visible on {state}"
+    value = page.evaluate("() => document.activeElement.dataset.value")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"f_figure_type="))
+    assert set(column(page, "table.data", "figure_type")) == {value}
+    selected = page.locator("a[data-facet='figure_type'][aria-current='true']")
+    assert selected.get_attribute("data-value") == value
+    selected.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/datasets/key-figures(#.*)?$"))
+    assert len(set(column(page, "table.data", "figure_type"))) > 1
