@@ -265,3 +265,24 @@ def test_web_preview_facets_filter_the_table_and_clear_again(client):
 
 def test_web_facet_on_an_unknown_field_is_a_400(client):
     get(client, f"/datasets/{sample.NAME}?f_nope=1", status=400)
+
+
+def test_the_pivot_hint_links_the_printed_wide_layout(client):
+    links = client.get(f"/api/v1/datasets/{sample.NAME}").get_json()["resources"][0]["links"]
+    wide = client.get(links["summary_wide"]).get_json()
+    assert wide["fields"] == [
+        "region",
+        "sum_consultations_2020",
+        "sum_consultations_2021",
+        "sum_consultations_2022",
+    ]
+    long = group_by(sample.reference_rows(), ["region", "fiscal_year"], ["sum:consultations"])
+    assert sum(v for r in wide["rows"] for k, v in r.items() if k != "region" and v) == sum(
+        g["sum_consultations"] or 0 for g in long
+    )
+    page = get(client, f"/datasets/{sample.NAME}")
+    download = page.find("a", data_format="xlsx-wide").attrs["href"]
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(download).data))["データ"]
+    header, *values = list(sheet.iter_rows(values_only=True))
+    assert header == ("地域", "2020", "2021", "2022")
+    assert [list(v) for v in values] == [list(r.values()) for r in wide["rows"]]

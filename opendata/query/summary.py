@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from opendata.catalog.models import Field, Package, Resource
 from opendata.errors import InvalidParameter, ResultTooLarge, UnknownField
@@ -71,6 +72,29 @@ class SummaryQuery:
 class Summary:
     fields: tuple[Field, ...]
     rows: list[tuple[Any, ...]]  # every group, sorted; a page is a slice of it
+
+
+def wide_layout(resource: Resource) -> str | None:
+    """The summary query rebuilding the printed (wide) table from a long resource, from the
+    resource's documented `pivot` hint ({"index": [...], "columns": f, "values": [...]}), or None.
+
+    Each printed cell is one row of the long table, so its sum is the cell itself.
+    """
+    hint = resource.descriptor.get("pivot")
+    if not isinstance(hint, dict) or not isinstance(hint.get("columns"), str):
+        return None
+    index = hint.get("index") or []
+    index = [index] if isinstance(index, str) else list(index)
+    values = hint.get("values") or []
+    values = [values] if isinstance(values, str) else list(values)
+    names = [*index, hint["columns"], *values]
+    if not values or any(resource.field(n) is None for n in names):
+        return None
+    if any(f.type not in NUMERIC for v in values if (f := resource.field(v)) is not None):
+        return None
+    group_by = ",".join([*index, hint["columns"]])
+    measures = ",".join(f"sum:{v}" for v in values)
+    return urlencode({"group_by": group_by, "measures": measures, "pivot": hint["columns"]}, safe=",:")
 
 
 def parse_summary(

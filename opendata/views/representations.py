@@ -12,6 +12,7 @@ from typing import Any
 from opendata.catalog.models import Package, Publisher, Resource
 from opendata.formats import registry
 from opendata.publish.releases import Release
+from opendata.query.summary import wide_layout
 from opendata.service import DataService
 
 
@@ -38,6 +39,7 @@ def resource_links(api: str, package: Package, resource: Resource) -> dict[str, 
         "download_csv_shift_jis": f"{download}?encoding=cp932",
         "datapackage": f"{dataset_url(api, package)}/datapackage.json",
         **registry.resource_links(base),
+        **({"summary_wide": f"{base}/summary?{wide}"} if (wide := wide_layout(resource)) else {}),
     }
 
 

@@ -171,6 +171,9 @@ def _format_downloads(
             continue
         size = path.stat().st_size
         offered.append(Download(f"download_{fmt.name}", links[f"download_{fmt.name}"], fmt.name, True, size))
+    if "summary_wide" in links:  # the printed layout, spread from the long table by its pivot hint
+        wide = links["summary_wide"].replace("/summary?", "/summary.xlsx?", 1)
+        offered.append(Download("download_wide_xlsx", wide, "xlsx-wide", True))
     return offered
 
 

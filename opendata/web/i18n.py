@@ -75,6 +75,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "ja": "Excel（XLSX・項目定義とメタデータのシート付き）",
         "en": "Excel (XLSX, with data dictionary and metadata sheets)",
     },
+    "download_wide_xlsx": {
+        "ja": "Excel（XLSX・報告書に印刷された表の形）",
+        "en": "Excel (XLSX, in the layout the report printed)",
+    },
     "download_parquet": {
         "ja": "Parquet（型付き・分析ツール向け）",
         "en": "Parquet (typed, for analysis tools)",
