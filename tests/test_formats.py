@@ -277,3 +277,21 @@ def test_every_output_lists_the_registry_formats(client):
         if fmt.name != "csv":
             assert client.get(links[f"rows_{fmt.name}"]).status_code == 200
     assert client.get(links["summary"]).get_json()["rows"] == [{"count": sample.ROWS}]
+
+
+@pytest.mark.parametrize("fmt", registry.streamed(), ids=lambda f: f.name)
+def test_every_streamed_format_answers_rows_and_summaries(client, fmt):
+    for path in (f"rows.{fmt.extension}?channel=電話", f"summary.{fmt.extension}?group_by=channel"):
+        response = client.get(f"{BASE}/{path}")
+        assert response.status_code == 200 and response.mimetype == fmt.media_type
+        assert response.data and response.headers["Content-Disposition"].endswith(f".{fmt.extension}")
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_arrow_stream_holds_the_csv_values_with_schema_types(client, query):
+    response = client.get(f"{BASE}/rows.arrow?{query}")
+    table = pa.ipc.open_stream(io.BytesIO(response.data)).read_all()
+    assert table.to_pylist() == reference(client, query)
+    if "as_of" in table.schema.names:
+        assert table.schema.field("as_of").type == pa.date32()
+    assert json.loads(table.schema.metadata[b"opendata:metadata"])["section"] == "1(1)"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from opendata.errors import UnknownFormat
-from opendata.formats import csv_format, json_format, ndjson_format, parquet_format, xlsx_format
+from opendata.formats import arrow_format, csv_format, json_format, ndjson_format, parquet_format, xlsx_format
 from opendata.formats.table import Table
 
 
@@ -38,6 +38,7 @@ FORMATS: tuple[Format, ...] = (
         "xlsx", xlsx_format.MEDIA_TYPE, "xlsx", xlsx_format.write, "Excel (XLSX)", True, xlsx_format.MAX_ROWS
     ),
     Format("parquet", "application/vnd.apache.parquet", "parquet", parquet_format.write, "Parquet", True),
+    Format("arrow", "application/vnd.apache.arrow.stream", "arrow", arrow_format.write, "Arrow IPC stream"),
 )
 BY_EXTENSION = {f.extension: f for f in FORMATS}
 
