@@ -231,7 +231,9 @@ class Summaries:
         groups = [quote(g) for g in query.group_by]
         measures = [FUNCTIONS[m.function].format(quote(m.field or "")) for m in query.measures]
         where, params = where_clause(RowQuery(filters=query.filters))
-        sql = f"SELECT {', '.join([*groups, *measures])} FROM {quote(resource.name)} WHERE {where}"
+        # A pivot keeps the table's own order (the printed one): each group's first row comes along.
+        first = ["min(_rowid)"] if query.pivot is not None else []
+        sql = f"SELECT {', '.join([*groups, *measures, *first])} FROM {quote(resource.name)} WHERE {where}"
         if groups:
             sql += f" GROUP BY {', '.join(groups)}"
         records = self.store.connection(package).execute(f"{sql} LIMIT ?", [*params, self.max_groups + 1])
@@ -289,11 +291,18 @@ def _typed(rows: list[tuple], fields: Sequence[Field | None]) -> list[tuple]:
 
 
 def _pivot(summary: Summary, query: SummaryQuery, max_columns: int) -> Summary:
-    """Spread the pivot field's values into columns `<measure>_<value>`, one row per other group."""
+    """Spread the pivot field's values into columns `<measure>_<value>`, one row per other group.
+
+    Columns and rows come in the order their values first appear in the table (each row of
+    `summary` ends with its group's first row id), which is the order the report printed.
+    """
     position = query.group_by.index(query.pivot or "")
     keys = [i for i in range(len(query.group_by)) if i != position]
     width = len(query.group_by)
-    values = sorted({row[position] for row in summary.rows}, key=_order)
+    firsts: dict[Any, int] = {}
+    for row in summary.rows:
+        firsts[row[position]] = min(row[-1], firsts.get(row[position], row[-1]))
+    values = sorted(firsts, key=firsts.__getitem__)
     if len(values) * len(query.measures) > max_columns:
         raise ResultTooLarge(f"pivot: {query.pivot!r} has too many values to spread", parameter="pivot")
     measures = summary.fields[width:]
@@ -304,13 +313,16 @@ def _pivot(summary: Summary, query: SummaryQuery, max_columns: int) -> Summary:
             title = label if len(measures) == 1 else f"{m.title} {label}"
             columns.append(Field(f"{m.name}_{label}", m.type, title, m.description, m.unit, {}))
     spread: dict[tuple, list[Any]] = {}
+    order: dict[tuple, int] = {}
     slot = {v: i for i, v in enumerate(values)}
     for row in summary.rows:
         group = tuple(row[i] for i in keys)
         cells = spread.setdefault(group, [None] * (len(values) * len(measures)))
-        for j, measure_value in enumerate(row[width:]):
+        order[group] = min(row[-1], order.get(group, row[-1]))
+        for j, measure_value in enumerate(row[width:-1]):
             cells[slot[row[position]] * len(measures) + j] = measure_value
-    return Summary(tuple(columns), [(*group, *cells) for group, cells in spread.items()])
+    groups = sorted(spread, key=order.__getitem__)
+    return Summary(tuple(columns), [(*group, *spread[group]) for group in groups])
 
 
 def _order(value: Any) -> tuple[bool, Any]:
@@ -323,6 +335,8 @@ def _column_order(i: int) -> Callable[[tuple], tuple[bool, Any]]:
 
 def _sorted(summary: Summary, query: SummaryQuery) -> list[tuple]:
     names = [f.name for f in summary.fields]
+    if not query.sort and query.pivot is not None:
+        return list(summary.rows)  # the table's own order (see _pivot)
     keys = list(query.sort) or [Sort(n) for n in names if n in query.group_by]
     for s in keys:
         if s.field not in names:
