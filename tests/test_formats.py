@@ -256,6 +256,11 @@ def test_downloads_are_strong_etagged_and_take_no_parameters(client):
     assert again.status_code == 304
     refused = client.get(f"{BASE}/download.xlsx?sort=id")
     assert refused.status_code == 400 and refused.get_json()["parameter"] == "sort"
+    for path in ("rows.xlsx?encoding=cp932", "rows.parquet?limit=5"):
+        refused = client.get(f"{BASE}/{path}")
+        assert (
+            refused.status_code == 400 and refused.get_json()["parameter"] == path.split("?")[1].split("=")[0]
+        )
 
 
 def test_every_output_lists_the_registry_formats(client):

@@ -183,6 +183,8 @@ ERRORS = [
     ("measures=sum:note", "invalid-parameter", "measures"),
     ("measures=avg:as_of", "invalid-parameter", "measures"),
     ("measures=median:rate", "invalid-parameter", "measures"),
+    ("measures=,", "invalid-parameter", "measures"),
+    ("measures=count:id", "invalid-parameter", "measures"),
     ("measures=sum:nope", "unknown-field", "measures"),
     ("group_by=id", "result-too-large", "group_by"),
     ("group_by=id,region,channel,fiscal_year,note", "invalid-parameter", "group_by"),
@@ -287,3 +289,32 @@ def test_the_pivot_hint_links_the_printed_wide_layout(client):
         *(str(y) for y in dict.fromkeys(r["fiscal_year"] for r in sample.reference_rows())),
     )
     assert [list(v) for v in values] == [list(r.values()) for r in wide["rows"]]
+
+
+ODD = [
+    "",
+    ",",
+    "-",
+    "+",
+    "１",
+    "-1",
+    "0",
+    "99999999999999999999",
+    "nope",
+    "channel,channel",
+    "sum:",
+    ":",
+    "%00",
+    "é",
+]
+PARAMETERS = ["group_by", "measures", "sort", "limit", "offset", "pivot", "facet"]
+
+
+@pytest.mark.parametrize(
+    "path", ["summary", "summary.xlsx", "summary.parquet", "rows", "rows.xlsx", "rows.arrow"]
+)
+def test_odd_values_of_every_parameter_never_fail_the_server(client, path):
+    for name in PARAMETERS:
+        for value in ODD:
+            response = client.get(f"{BASE}/{path}", query_string={name: value, "group_by": "channel"})
+            assert response.status_code < 500, (path, name, value, response.get_data(as_text=True)[:300])

@@ -10,7 +10,14 @@ from flask import Response, request, send_file, stream_with_context
 from flask.views import MethodView
 
 from opendata.api.http import file_etag, not_modified, not_modified_response, query_etag
-from opendata.api.rows import QUERY_PARAMETERS, _describedby, _row_query, blp, content_disposition
+from opendata.api.rows import (
+    CSV_PARAMETERS,
+    QUERY_PARAMETERS,
+    _describedby,
+    _row_query,
+    blp,
+    content_disposition,
+)
 from opendata.catalog.models import Package, Resource
 from opendata.context import api_url, release, service
 from opendata.errors import UnknownParameter
@@ -47,6 +54,9 @@ def _rows_view(fmt: Format) -> type[MethodView]:
     def get(self, name: str, resource: str) -> Response:
         data = service()
         package, found = data.resource(name, resource, release())
+        csv_only = next((k for k in request.args if k in CSV_PARAMETERS), None)
+        if csv_only is not None:
+            raise UnknownParameter(f"{csv_only}: applies to CSV only", parameter=csv_only)
         query = _row_query(found, paged=False)
         etag = query_etag(data.store.digest(package))
         if not_modified(etag):

@@ -150,7 +150,10 @@ def _fields(resource: Resource, raw: str | None, parameter: str) -> tuple[str, .
 
 def _measures(resource: Resource, raw: str | None) -> tuple[Measure, ...]:
     measures: list[Measure] = []
-    for part in split(raw or "count"):
+    parts = split(raw or "")
+    if raw is not None and not parts:
+        raise InvalidParameter("measures: name at least one measure, e.g. count", parameter="measures")
+    for part in parts or ["count"]:
         function, _, name = part.partition(":")
         if function not in FUNCTIONS:
             raise InvalidParameter(
@@ -188,11 +191,16 @@ def _sort(raw: str | None, columns: set[str] | None) -> tuple[Sort, ...]:
     return tuple(sort)
 
 
+MAX_OFFSET = 10**9  # past any summary's groups; a larger one is a typo, not a page
+
+
 def _offset(raw: str | None) -> int:
     if raw is None:
         return 0
-    if not raw.isascii() or not raw.isdigit():
-        raise InvalidParameter(f"offset: {raw!r} is not a whole number", parameter="offset")
+    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_OFFSET:
+        raise InvalidParameter(
+            f"offset: {raw!r} is not a whole number up to {MAX_OFFSET}", parameter="offset"
+        )
     return int(raw)
 
 
