@@ -318,3 +318,12 @@ def test_odd_values_of_every_parameter_never_fail_the_server(client, path):
         for value in ODD:
             response = client.get(f"{BASE}/{path}", query_string={name: value, "group_by": "channel"})
             assert response.status_code < 500, (path, name, value, response.get_data(as_text=True)[:300])
+
+
+@pytest.mark.parametrize(
+    "path", ["summary?group_by=channel", "summary.xlsx?group_by=channel", "rows.parquet"]
+)
+def test_summaries_and_streamed_formats_answer_304_to_their_etag(client, path):
+    first = client.get(f"{BASE}/{path}")
+    again = client.get(f"{BASE}/{path}", headers={"If-None-Match": first.headers["ETag"]})
+    assert first.status_code == 200 and again.status_code == 304 and not again.data
