@@ -11,6 +11,7 @@ from rdflib.namespace import DCTERMS, RDF
 
 from opendata.catalog import load_catalog
 from opendata.catalog.models import file_digest
+from opendata.formats import registry
 from opendata.harvest.dcat import DCAT, HYDRA, SPDX
 from tests.conftest import PACKAGES
 
@@ -66,10 +67,24 @@ def test_each_dataset_has_its_titles_distributions_and_checksums(client):
         assert Literal(package.title_english, lang="en") in titles
         assert graph.value(ref, DCAT.landingPage) == URIRef(f"http://localhost/datasets/{package.name}")
         distributions = list(graph.objects(ref, DCAT.distribution))
-        assert len(distributions) == len(package.resources) + 2
+        formats = registry.prebuilt()  # each table's XLSX, Parquet ... beside its CSV
+        assert len(distributions) == len(package.resources) * (1 + len(formats)) + 2
         shown = client.get(f"/api/3/action/package_show?id={package.id}").get_json()["result"]
-        assert {str(d).rsplit("/", 1)[1] for d in distributions} == {r["id"] for r in shown["resources"]}
+        derived = {
+            f"{r['id']}-{f.extension}" for r in shown["resources"] if r["format"] == "CSV" for f in formats
+        }
+        assert {str(d).rsplit("/", 1)[1] for d in distributions} == {
+            r["id"] for r in shown["resources"]
+        } | derived
         for resource in package.resources:
+            for fmt in formats:
+                other = URIRef(
+                    f"http://localhost/api/v1/datasets/{package.name}/resources/{resource.name}/download.{fmt.extension}"
+                )
+                [distribution] = graph.subjects(DCAT.downloadURL, other)
+                assert graph.value(distribution, DCAT.mediaType) == URIRef(
+                    f"http://www.iana.org/assignments/media-types/{fmt.media_type}"
+                )
             url = URIRef(
                 f"http://localhost/api/v1/datasets/{package.name}/resources/{resource.name}/download.csv"
             )

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
+from opendata.formats import registry
 from opendata.harvest.catalog import Entry
 from opendata.harvest.changes import ckan_time, parse_time
 
@@ -140,6 +141,26 @@ def add_distribution(
             graph.add((ref, predicate, value))
 
 
+def format_distributions(resource: dict[str, Any]) -> list[dict[str, Any]]:
+    """The table's other prebuilt formats (XLSX, Parquet ...: opendata.formats.registry) beside
+    its CSV, each a distribution of its own at `download.<ext>`."""
+    url = str(resource.get("url") or "")
+    if resource.get("format") != "CSV" or not url.endswith("/download.csv"):
+        return []
+    return [
+        {
+            "id": f"{resource['id']}-{fmt.extension}",
+            "name": f"{resource['name']} ({fmt.title})",
+            "title_english": resource.get("title_english"),
+            "description": resource.get("description"),
+            "url": url.removesuffix("csv") + fmt.extension,
+            "format": fmt.extension.upper(),
+            "mimetype": fmt.media_type,
+        }
+        for fmt in registry.prebuilt()
+    ]
+
+
 def add_dataset(graph: Graph, root: str, entry: Entry, package: dict[str, Any], publisher: URIRef) -> URIRef:
     """One dcat:Dataset with its distributions; returns its URI."""
     ref = dataset_uri(root, package)
@@ -166,6 +187,8 @@ def add_dataset(graph: Graph, root: str, entry: Entry, package: dict[str, Any], 
     _add_context(graph, ref, entry, package, extras)
     for resource in package["resources"]:
         add_distribution(graph, ref, resource, package)
+        for derived in format_distributions(resource):
+            add_distribution(graph, ref, derived, package)
     add_versions(graph, root, ref, entry)
     return ref
 
