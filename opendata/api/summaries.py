@@ -16,7 +16,8 @@ from opendata.context import api_url, json_response, release, service
 from opendata.formats import registry
 from opendata.formats.registry import Format
 from opendata.formats.table import Table, metadata
-from opendata.query.summary import Summary, SummaryQuery, page, parse_summary
+from opendata.query.summary import Summary, page
+from opendata.query.summary_params import SummaryQuery, parse_summary
 from opendata.views import representations as rep
 
 blp = Blueprint(

@@ -12,7 +12,7 @@ from typing import Any
 from opendata.catalog.models import Package, Publisher, Resource
 from opendata.formats import registry
 from opendata.publish.releases import Release
-from opendata.query.summary import wide_layout
+from opendata.query.summary_params import wide_layout
 from opendata.service import DataService
 
 
