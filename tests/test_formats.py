@@ -300,3 +300,8 @@ def test_arrow_stream_holds_the_csv_values_with_schema_types(client, query):
     if "as_of" in table.schema.names:
         assert table.schema.field("as_of").type == pa.date32()
     assert json.loads(table.schema.metadata[b"opendata:metadata"])["section"] == "1(1)"
+
+
+@pytest.mark.parametrize("ext", [f.extension for f in registry.prebuilt()])
+def test_an_unfiltered_query_is_the_file_written_at_publish_time(client, ext):
+    assert client.get(f"{BASE}/rows.{ext}").data == client.get(f"{BASE}/download.{ext}").data
