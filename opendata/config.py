@@ -73,6 +73,9 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("SUMMARY_MAX_FIELDS", 4, "Most fields a summary may group by; more is a 400."),
     Setting("SUMMARY_CACHE_SIZE", 512, "Summaries and facet counts kept per worker (LRU), each per release."),
+    Setting(
+        "SUMMARY_CACHE_ROWS", 200_000, "Rows (groups, facet values) those kept answers hold at most in all."
+    ),
     Setting("FACET_LIMIT", 20, "Most values listed per facet (the most frequent first)."),
     Setting(
         "COUNT_CACHE_SIZE",

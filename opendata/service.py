@@ -39,6 +39,7 @@ class DataService:
         self.summaries = Summaries(
             self.store,
             settings["SUMMARY_CACHE_SIZE"],
+            settings["SUMMARY_CACHE_ROWS"],
             settings["SUMMARY_MAX_GROUPS"],
             settings["FACET_LIMIT"],
         )

@@ -235,8 +235,8 @@ def test_summaries_are_cached_per_release_within_the_bound(app, client, monkeypa
     for year in (2020, 2021, 2022):
         for measure in ("count", "sum:consultations", "max:rate", "min:rate"):
             assert client.get(f"{BASE}/summary?fiscal_year={year}&measures={measure}").status_code == 200
-    assert len(summaries.cache._items) == 8  # SUMMARY_CACHE_SIZE bounds it
-    assert {key[1] for key in summaries.cache._items} == {package.digest}  # keyed by the release
+    assert len(summaries.cache) == 8  # SUMMARY_CACHE_SIZE bounds it
+    assert {key[1] for key in summaries.cache} == {package.digest}  # keyed by the release
 
     def no_sql(*args):
         raise AssertionError("a cached summary ran its query again")
@@ -327,3 +327,20 @@ def test_summaries_and_streamed_formats_answer_304_to_their_etag(client, path):
     first = client.get(f"{BASE}/{path}")
     again = client.get(f"{BASE}/{path}", headers={"If-None-Match": first.headers["ETag"]})
     assert first.status_code == 200 and again.status_code == 304 and not again.data
+
+
+def test_the_cache_also_bounds_the_rows_it_holds(app, client):
+    from opendata.context import service
+
+    with app.app_context():
+        cache = service().summaries.cache
+    limit = cache.max_rows
+    cache.max_rows = 30
+    try:
+        for measure in ("count", "sum:consultations", "max:rate"):
+            client.get(f"{BASE}/summary?group_by=region,channel&measures={measure}")  # 12 groups each
+        assert cache.rows <= 30 and len(cache) == 2  # the first of the three went out
+        assert client.get(f"{BASE}/summary?group_by=id,region&limit=5").status_code == 400  # too many groups
+        assert cache.rows <= 30
+    finally:
+        cache.max_rows = limit

@@ -3,14 +3,14 @@
 `group_by=a,b`, `measures=count,sum:f,avg:f,min:f,max:f`, the rows' typed filters, `sort`
 on any output column, `limit`/`offset` paging and `pivot` (one grouping field spread into
 columns, so a long table comes back in the wide layout the report printed). A release never
-changes, so each answer is cached under its digest in an LRU of SUMMARY_CACHE_SIZE entries,
-each at most SUMMARY_MAX_GROUPS rows: the cache's size is bounded by their product.
+changes, so each answer is cached under its digest in an LRU of at most SUMMARY_CACHE_SIZE
+answers and SUMMARY_CACHE_ROWS rows in all.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,35 +29,56 @@ class Summary:
 
 
 class SummaryCache:
-    """Answers by (release digest, resource, query): a release never changes, so they never go stale."""
+    """Answers by (release digest, resource, query): a release never changes, so they never go stale.
 
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple, Any] = OrderedDict()
+    Bounded twice, least recently used out first: at most `size` answers, holding at most
+    `max_rows` rows (groups or facet values) in all, so a few huge summaries cannot fill memory.
+    """
+
+    def __init__(self, size: int, max_rows: int) -> None:
+        self.size, self.max_rows = size, max_rows
+        self.rows = 0
+        self._items: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
 
     def get(self, key: tuple) -> Any:
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
+        found = self._items.get(key)
+        if found is None:
+            return None
+        self._items.move_to_end(key)
+        return found[0]
+
+    def put(self, key: tuple, value: Any, rows: int) -> Any:
+        if key in self._items:
+            self.rows -= self._items.pop(key)[1]
+        self._items[key] = (value, rows)
+        self.rows += rows
+        while self._items and (len(self._items) > self.size or self.rows > self.max_rows):
+            self.rows -= self._items.popitem(last=False)[1][1]
         return value
 
-    def put(self, key: tuple, value: Any) -> Any:
-        self._items[key] = value
-        if len(self._items) > self.size:
-            self._items.popitem(last=False)
-        return value
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(list(self._items))
 
 
 class Summaries:
-    def __init__(self, store: Store, cache_size: int, max_groups: int, facet_limit: int) -> None:
+    def __init__(
+        self, store: Store, cache_size: int, cache_rows: int, max_groups: int, facet_limit: int
+    ) -> None:
         self.store = store
-        self.cache = SummaryCache(cache_size)
+        self.cache = SummaryCache(cache_size, cache_rows)
         self.max_groups = max_groups
         self.facet_limit = facet_limit
 
     def summary(self, package: Package, resource: Resource, query: SummaryQuery) -> Summary:
         key = ("summary", self.store.digest(package), resource.name, query.key())
-        return self.cache.get(key) or self.cache.put(key, self._summary(package, resource, query))
+        found = self.cache.get(key)
+        if found is None:
+            found = self._summary(package, resource, query)
+            self.cache.put(key, found, len(found.rows))
+        return found
 
     def _summary(self, package: Package, resource: Resource, query: SummaryQuery) -> Summary:
         groups = [quote(g) for g in query.group_by]
@@ -92,7 +113,8 @@ class Summaries:
         key = ("facets", self.store.digest(package), resource.name, query.filter_key(), tuple(names), limit)
         found = self.cache.get(key)
         if found is None:
-            found = self.cache.put(key, {n: self._facet(package, resource, query, n, limit) for n in names})
+            found = {n: self._facet(package, resource, query, n, limit) for n in names}
+            self.cache.put(key, found, sum(len(v) for v in found.values()))
         return found
 
     def _facet(
