@@ -304,23 +304,24 @@ def test_english_dataset_page(client):
 def test_preview_pages_and_sorts_on_the_server(client, app):
     page = get(client, "/datasets/key-figures?sort=-value&page=2")
     table = page.find("table", data_testid="preview-key-figures")
-    assert "全61行中 21〜40行目" in words(table.find("caption"))
+    everything = client.get("/api/v1/datasets/key-figures/resources/key-figures/rows?sort=-value&limit=100")
+    assert f"全{everything.get_json()['total']}行中 21〜40行目" in words(table.find("caption"))
     header = table.find("th", data_field="value")
     assert header.attrs["aria-sort"] == "descending"
     assert parse_qs(urlsplit(header.find("a").attrs["href"]).query)["sort"] == ["value"]
     values = [
         float(words(tr.find_all("td")[7]).replace(",", "")) for tr in table.find("tbody").find_all("tr")
     ]
-    everything = client.get("/api/v1/datasets/key-figures/resources/key-figures/rows?sort=-value&limit=100")
     expected = [r["value"] for r in everything.get_json()["rows"]][20:40]
     assert values == expected
     pager = page.find("nav", class_="pager")
     current = pager.find("a", aria_current="page")
     assert words(current) == "2"
     following = parse_qs(urlsplit(pager.find("a", rel="next").attrs["href"]).query)
-    assert following == {"sort": ["-value"], "page": ["3"]}
+    # key-figures has two tables, so the pager names the one it pages
+    assert following == {"resource": ["key-figures"], "sort": ["-value"], "page": ["3"]}
     previous = parse_qs(urlsplit(pager.find("a", rel="prev").attrs["href"]).query)
-    assert previous == {"sort": ["-value"]}
+    assert previous == {"resource": ["key-figures"], "sort": ["-value"]}
 
 
 def test_a_dataset_of_several_tables_pages_each_by_name(client):
@@ -379,7 +380,7 @@ def test_pages_load_nothing_from_elsewhere(client):
 @pytest.mark.parametrize("name", SHIPPED)
 def test_descriptions_split_into_japanese_and_english(app, name):
     package = app.extensions["opendata"].catalog.get(name)
-    japanese, english = i18n.split_bilingual(package.description)
+    japanese, english = i18n.bilingual(package.description, package.description_english)
     assert i18n.is_japanese(japanese) and japanese.endswith("。")
     assert english and english[0].isupper()
     assert not i18n.is_japanese(english[:40])

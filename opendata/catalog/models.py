@@ -16,6 +16,7 @@ class Field:
     description: str
     unit: str | None
     constraints: dict[str, Any]
+    description_english: str = ""  # `description` is Japanese; older descriptors mix both in it
 
     @classmethod
     def from_descriptor(cls, descriptor: dict[str, Any]) -> Field:
@@ -26,6 +27,7 @@ class Field:
             description=descriptor.get("description", ""),
             unit=descriptor.get("unit"),
             constraints=dict(descriptor.get("constraints", {})),
+            description_english=descriptor.get("descriptionEnglish", ""),
         )
 
     @property
@@ -45,6 +47,7 @@ class Resource:
     checks: tuple[dict[str, Any], ...]
     descriptor: dict[str, Any]
     digest: str  # sha256 of the data file: changes exactly when the rows change
+    description_english: str = ""
 
     @classmethod
     def from_descriptor(cls, descriptor: dict[str, Any], base: Path) -> Resource:
@@ -62,6 +65,7 @@ class Resource:
             checks=tuple(descriptor.get("reportChecks", [])),
             descriptor=descriptor,
             digest=file_digest(path),
+            description_english=descriptor.get("descriptionEnglish", ""),
         )
 
     @property
@@ -94,6 +98,7 @@ class Package:
     directory: Path
     descriptor: dict[str, Any]
     resources: tuple[Resource, ...] = field(default=())
+    description_english: str = ""
 
     @classmethod
     def from_descriptor(cls, descriptor: dict[str, Any], directory: Path) -> Package:
@@ -115,6 +120,7 @@ class Package:
             directory=directory,
             descriptor=descriptor,
             resources=resources,
+            description_english=descriptor.get("descriptionEnglish", ""),
         )
 
     def resource(self, name: str) -> Resource | None:

@@ -91,7 +91,7 @@ def build(
             max_pages=max_pages,
         )
         sections.append(_section(service, package, resource, resource_detail, preview, lang, max_json_rows))
-    japanese, english = i18n.split_bilingual(detail["description"])
+    japanese, english = i18n.bilingual(detail["description"], detail.get("description_english", ""))
     titles = (detail["title"], detail["title_english"] or detail["title"])
     return DatasetPage(
         detail=detail,
