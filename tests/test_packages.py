@@ -184,6 +184,11 @@ BROKEN_CELLS = [
         "partial-flag",
     ),
     ("support-services", "support-services.csv", 3, "status", "closed", "constraint-error"),
+    ("support-services", "support-services.csv", 3, "channel_phone", "unknown", "type-error"),
+    # ISMS certification 平成30年2月9日 and the next KSC 令和5年度から, each a day off or open-ended.
+    ("key-figures", "events.csv", 67, "start_date", "2018-02-08", "date-label"),
+    ("key-figures", "events.csv", 70, "end_date", "2024-03-31", "date-label"),
+    ("key-figures", "events.csv", 70, "start_precision", "day", "date-label"),
 ]
 
 
@@ -210,6 +215,9 @@ def test_the_broken_key_figure_row_is_a_checked_total():
     """Row 19 of key-figures (the table above edits it) is breakfast-schools, a checked total."""
     with (PACKAGES / "key-figures" / "data" / "key-figures.csv").open(encoding="utf-8") as handle:
         assert list(csv.DictReader(handle))[17]["figure_id"] == "breakfast-schools"
+    with (PACKAGES / "key-figures" / "data" / "events.csv").open(encoding="utf-8") as handle:
+        events = list(csv.DictReader(handle))
+    assert [events[65]["event_id"], events[68]["event_id"]] == ["isms-certification", "next-ksc"]
 
 
 @pytest.mark.parametrize(

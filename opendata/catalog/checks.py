@@ -227,6 +227,35 @@ def check_dates_against_labels(rows: list[Row], names: set[str]) -> Iterator[Fin
             month = int(row["start_month"]) if row.get("start_month") else None
             if (parsed.year, parsed.month) != (int(row["start_year"]), month):
                 yield Finding("date-label", f"{row['start_label']!r} is {parsed.iso()}", number, "start_year")
+        if names >= SPAN_COLUMNS:
+            yield from _check_span(row, number)
+
+
+# An event table dates each row by its printed label (or the reading of a relative one).
+SPAN_COLUMNS = {"date_label", "start_date", "start_precision", "end_date", "end_precision"}
+
+
+def _check_span(row: Row, number: int) -> Iterator[Finding]:
+    source = "date_reading" if row.get("date_reading") else "date_label"
+    try:
+        span = periods.parse_span(row[source])
+    except periods.PeriodError as exc:
+        yield Finding("date-label", str(exc), number, source)
+        return
+    expected = {
+        "start_date": span.start.isoformat() if span.start else "",
+        "start_precision": span.start_precision or "",
+        "end_date": span.end.isoformat() if span.end else "",
+        "end_precision": span.end_precision or "",
+    }
+    for name, value in expected.items():
+        if row.get(name, "") != value:
+            yield Finding(
+                "date-label",
+                f"{row[source]!r} gives {name} {value or '(none)'}, not {row.get(name) or '(none)'}",
+                number,
+                name,
+            )
 
 
 def check_resource(resource: Resource) -> list[Finding]:
