@@ -98,7 +98,8 @@ def test_switch_language_keeps_the_page_and_back(page):
     assert page.locator("html").get_attribute("lang") == "en"
     assert query_of(page.url) == {"sort": ["-value"], "page": ["2"], "lang": ["en"]}
     assert page.get_by_role("heading", level=1).inner_text() == "Key figures stated in the report's text"
-    assert f"rows 21–40 of {key_figure_rows()}" in page.locator("table[data-testid=preview-key-figures] caption").inner_text()
+    caption = page.locator("table[data-testid=preview-key-figures] caption").inner_text()
+    assert f"rows 21–40 of {key_figure_rows()}" in caption
 
     page.goto("/datasets/hikikomori-consultations?lang=en")
     screenshot(page, "dataset-en")
