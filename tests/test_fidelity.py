@@ -78,6 +78,9 @@ def as_number(text: str) -> Decimal | None:
 
 def test_the_report_text_is_kept_in_the_repository():
     assert REPORT_TEXT.is_file() and "社会問題対策特別委員会資料" in report_text()
+    # It sits among the packages but is none: the loader (and so every command) passes it by.
+    assert REPORT_TEXT.parent.parent == PACKAGES
+    assert REPORT_TEXT.parent not in {package.directory for package in CATALOG}
 
 
 def test_the_kept_copy_is_the_shared_report_byte_for_byte():
