@@ -12,8 +12,9 @@ extraction damaged it (full-width digits, spaces inside numbers such as "8, 582"
 A list row is `resource,match,field,value,section`: `match` (`field=value;field=value`)
 locates exactly one row of the resource, `value` is the figure as printed (digits with
 commas, 3万4千, or a printed label such as 令和3年9月17日から), `field` the column that must
-hold it (a number exactly; a label as the whole or a part of the text), and `section` where
-the report prints it (checked against the row's own section column, where it has one).
+hold it (a number exactly, 89.1% as 89.1; a label as the whole or a part of the text), and
+`section` where the report prints it (checked against the row's own section column, or else
+against the sections of the resource's `sources`).
 """
 
 from __future__ import annotations
@@ -67,9 +68,14 @@ def report_numbers() -> frozenset[str]:
     return frozenset(re.findall(r"\d+(?:\.\d+)?", fold_numbers(report_text())))
 
 
+def printed_digits(text: str) -> str:
+    """8,582 -> 8582, 3万4千 -> 34000, 89.1% -> 89.1: a printed figure as the report's numbers read."""
+    return fold_numbers(text).replace(",", "").strip().removesuffix("%")
+
+
 def as_number(text: str) -> Decimal | None:
     """A printed figure as a number, or None when it is a label rather than a figure."""
-    folded = fold_numbers(text).replace(",", "").strip()
+    folded = printed_digits(text)
     try:
         return Decimal(folded) if re.fullmatch(r"\d+(\.\d+)?", folded) else None
     except InvalidOperation:
@@ -165,7 +171,7 @@ def same_figure(published: str, printed: str) -> bool:
 
 def printed_in_report(printed: str) -> bool:
     if as_number(printed) is not None:
-        return fold_numbers(printed).replace(",", "") in report_numbers()
+        return printed_digits(printed) in report_numbers()
     return fold_text(printed) in fold_text(report_text())
 
 
@@ -197,17 +203,64 @@ def test_the_lists_cover_every_row_of_the_prose_packages(package, resource, key)
     assert listed - published == set(), "expected rows that are not published"
 
 
-@pytest.mark.parametrize(("package", "expected"), EXPECTATIONS)
-def test_report_figure_is_published_in_its_row(package, expected):
-    assert printed_in_report(expected["value"]), f"{expected['value']!r} is not printed in the report"
+def mismatch(package: str, expected: dict[str, str]) -> str | None:
+    """Why the report's figure is not where the list says it is published, or None when it is."""
+    if not printed_in_report(expected["value"]):
+        return f"{expected['value']!r} is not printed in the report"
     resource, rows = rows_of(package, expected["resource"])
     match = parse_match(expected["match"])
-    assert set(match) | {expected["field"]} <= set(resource.field_names), "unknown column"
+    unknown = (set(match) | {expected["field"]}) - set(resource.field_names)
+    if unknown:
+        return f"{expected['resource']} has no column {sorted(unknown)}"
     found = [r for r in rows if all(r[k] == v for k, v in match.items())]
-    assert len(found) == 1, f"{expected['match']} locates {len(found)} rows, not one"
+    if len(found) != 1:
+        return f"{expected['match']} locates {len(found)} rows, not one"
     [row] = found
-    assert same_figure(row[expected["field"]], expected["value"]), (
-        f"{expected['field']} is {row[expected['field']]!r}, the report prints {expected['value']!r}"
-    )
+    if not same_figure(row[expected["field"]], expected["value"]):
+        return f"{expected['field']} is {row[expected['field']]!r}, the report prints {expected['value']!r}"
     if "section" in row:
-        assert row["section"] == expected["section"], f"published under {row['section']}"
+        if row["section"] != expected["section"]:
+            return f"published under {row['section']}, printed under {expected['section']}"
+        return None
+    # A table's section is its resource's: the figure's section must lie within it.
+    sections = [s["section"] for s in resource.descriptor.get("sources", []) if s.get("section")]
+    if sections and not any(expected["section"].startswith(s) for s in sections):
+        return f"{expected['section']} is not within the resource's sections {sections}"
+    return None
+
+
+@pytest.mark.parametrize(("package", "expected"), EXPECTATIONS)
+def test_report_figure_is_published_in_its_row(package, expected):
+    assert mismatch(package, expected) is None
+
+
+def expectation(match: str, field: str, value: str, section: str, resource: str = "key-figures"):
+    return {"resource": resource, "match": match, "field": field, "value": value, "section": section}
+
+
+# Lists that are wrong in each way the check must catch, and the reason it must give.
+WRONG = [
+    (
+        expectation("figure_id=watch-over-agreement-businesses", "value", "63", "1(4)オ(ア)a"),
+        "the report prints",
+    ),
+    (expectation("figure_id=watch-over-agreement-businesses", "value", "62", "1(4)オ(イ)"), "printed under"),
+    (expectation("figure_id=watch-over-agreement-businesses", "value", "4321", "1(4)オ(ア)a"), "not printed"),
+    (expectation("unit=校", "value", "4", "1(2)イ(オ)"), "locates"),
+    (expectation("figure_id=nothing-like-it", "value", "62", "1(4)オ(ア)a"), "locates 0 rows"),
+    (expectation("figure_id=watch-over-agreement-businesses", "count", "62", "1(4)オ(ア)a"), "no column"),
+    (
+        expectation("event_id=helte-agreement", "date_label", "令和3年12月24日", "1(12)イ", "events"),
+        "not printed",
+    ),
+    (
+        expectation("event_id=helte-agreement", "date_label", "令和3年6月15日", "1(12)イ", "events"),
+        "the report prints",
+    ),
+]
+
+
+@pytest.mark.parametrize(("expected", "reason"), WRONG, ids=[w[1] for w in WRONG])
+def test_a_wrong_expectation_is_caught_with_its_reason(expected, reason):
+    found = mismatch("key-figures", expected)
+    assert found is not None and reason in found, found
