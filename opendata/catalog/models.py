@@ -8,6 +8,11 @@ from pathlib import Path
 from typing import Any
 
 
+def both_languages(description: str, description_english: str) -> str:
+    """One text for places that hold one (CKAN notes): the Japanese, then the English if any."""
+    return f"{description}\n\n{description_english}" if description_english else description
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
