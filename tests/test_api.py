@@ -78,6 +78,8 @@ def test_problem_types_are_listed(client):
         ("電子決裁", "digital-administration"),
         ("かならいん", "kanarain-consultations"),
         ("ＳＮＳ いじめ", "support-services"),  # full-width letters, two terms
+        ("dated event", "key-figures"),  # words of a descriptionEnglish only
+        ("unknown channel", "support-services"),
     ],
 )
 def test_catalog_search_works_in_japanese_and_english(client, query, expected):
