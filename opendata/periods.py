@@ -3,7 +3,8 @@
 The report writes time in several ways: 令和2年度 (a fiscal year, April to March),
 28年度 under a heading that says the era once (H28～R2年度), 令和3年度(12月末現在) (a fiscal
 year counted to an as-of date), 令和3年度 上期 (its first half), 令和元年度末 (the last day of a
-fiscal year), R2年4月 and S52年 (abbreviated eras), 1/31時点 (a day inside a fiscal year).
+fiscal year), R2年4月 and S52年 (abbreviated eras), 1/31時点 (a day inside a fiscal year), and
+the periods of events (令和3年7月1日から8月30日, 令和元年度から4年度まで, 令和4年度以降).
 Every table turns these into Western-calendar integers and ISO dates through this module
 alone, so the rules live in one tested place.
 """
@@ -239,7 +240,8 @@ class Span:
     end_precision: str | None
 
 
-_FISCAL_POINT = re.compile(rf"^{_ERA}{_YEAR}?年度(?P<end>末)?$")
+_FISCAL_POINT = re.compile(rf"^{_ERA}{_YEAR}年度(?P<end>末)?$")
+_ERA_AT_START = re.compile(r"^(?P<era>明治|大正|昭和|平成|令和|[MTSHR])(?=元|\d)")
 # A later part of a range may leave out what the earlier part printed: 12月24日(金), 8月30日, 3月.
 _MONTH_DAY = re.compile(r"^(?P<month>\d{1,2})月((?P<day>\d{1,2})日)?(\((?P<weekday>[月火水木金土日])\))?$")
 
@@ -247,7 +249,7 @@ _MONTH_DAY = re.compile(r"^(?P<month>\d{1,2})月((?P<day>\d{1,2})日)?(\((?P<wee
 def _moment(text: str, previous: Moment | None, era: str | None, label: str) -> Moment:
     """One point of a span; `previous` and `era` fill in the year or era a later point omits."""
     fiscal = _FISCAL_POINT.match(text)
-    if fiscal and fiscal["year"]:
+    if fiscal:
         era_name = fiscal["era"] or era
         if era_name is None:
             raise PeriodError(f"fiscal year in {label!r} names no era")
@@ -301,6 +303,3 @@ def parse_span(label: str) -> Span:
         return Span(label, start.start, start.precision, end.end, end.precision)
     point = _moment(text, None, None, label)
     return Span(label, point.start, point.precision, point.end, point.precision)
-
-
-_ERA_AT_START = re.compile(r"^(?P<era>明治|大正|昭和|平成|令和|[MTSHR])(?=元|\d)")
