@@ -138,7 +138,8 @@ def edit_csv(path: Path, row: int, field: str, value: str) -> None:
 
 # (package, file, row, field, new value, rule the report must name)
 BROKEN_CELLS = [
-    ("hikikomori-consultations", "hikikomori-consultations.csv", 2, "total", "403", "sum"),
+    # row 5 is FY2020's total (計) in the long form: it must equal the three channels' rows
+    ("hikikomori-consultations", "hikikomori-consultations.csv", 5, "consultations", "403", "sum-long"),
     (
         "digital-administration",
         "e-approval-rate.csv",
@@ -150,14 +151,14 @@ BROKEN_CELLS = [
     (
         "hikikomori-consultations",
         "hikikomori-consultations.csv",
-        3,
+        6,
         "period_end",
         "2021-11-30",
         "as-of-date",
     ),
     (
         "addiction-consultations",
-        "addiction-consultations.csv",
+        "telephone-consultations.csv",
         3,
         "period_end",
         "2022-04-30",
@@ -166,7 +167,7 @@ BROKEN_CELLS = [
     ("crime-victim-support", "crime-victim-support.csv", 5, "fiscal_year", "1989", "period-label"),
     (
         "womens-employment-support",
-        "career-counselling-and-suit-loans.csv",
+        "interview-suit-loans.csv",
         2,
         "interview_suit_loans",
         "24件",
@@ -184,6 +185,11 @@ BROKEN_CELLS = [
         "partial-flag",
     ),
     ("support-services", "support-services.csv", 3, "status", "closed", "constraint-error"),
+    # row 4 is the FY2020 call's implementations: more organisations than intended is impossible
+    ("community-revitalization", "implementation-status.csv", 4, "organisations", "94", "ordered-long"),
+    ("community-revitalization", "smartphone-classes.csv", 2, "proposal_number", "10", "foreign-key"),
+    ("dialogue-forum", "dialogue-forum.csv", 2, "local_government_code", "140001", "check-digit"),
+    ("key-figures", "key-figures.csv", 2, "local_government_code", "140008", "check-digit"),
 ]
 
 

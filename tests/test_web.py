@@ -209,21 +209,24 @@ def test_dataset_page_works_without_javascript(client):
     assert words(page.find("h1")) == "ひきこもり地域支援センターの相談実績"
     table = main.find("table", data_testid="preview-hikikomori-consultations")
     rows = [[words(td) for td in tr.find_all("td")] for tr in table.find("tbody").find_all("tr")]
-    assert [r[3] for r in rows] == ["令和2年度", "令和3年度(12月末現在)"]
-    assert [r[-1] for r in rows] == ["402", "297"]
+    # long form: one row per fiscal year and channel, in the order the report prints them
+    assert [r[3] for r in rows] == ["令和2年度"] * 4 + ["令和3年度(12月末現在)"] * 4
+    assert [r[-4] for r in rows] == ["telephone", "visit", "sns", "total"] * 2  # the id beside its label
+    assert [r[-3] for r in rows] == ["電話", "来所", "SNS", "計"] * 2
+    assert [r[-1] for r in rows] == ["290", "88", "24", "402", "207", "80", "10", "297"]
     assert "神奈川県" in words(main.find("section", id="provenance"))
     assert "9ページ" in words(main.find("section", id="provenance"))
     assert "Creative Commons Attribution 4.0" in words(main.find("section", id="licence"))
     assert "出典：神奈川県" in words(main.find("p", id="attribution-text"))
     assert "1.0.0" in words(main.find("section", id="versions"))
     schema = main.find("table", class_="schema")
-    first = schema.find("tbody").find_all("tr")[7]
-    assert [words(c) for c in first.children if isinstance(c, Node)] == [
-        "telephone",
-        "電話",
+    measure = schema.find("tbody").find_all("tr")[10]
+    assert [words(c) for c in measure.children if isinstance(c, Node)] == [
+        "consultations",
+        "相談件数",
         "integer 必須",
         "件",
-        "Consultations by telephone.",
+        "その年度・相談方法の相談件数（主訴：ひきこもり）。",
     ]
 
 
@@ -255,7 +258,7 @@ def test_downloads_link_every_flavour_and_decode_to_the_table(client):
         assert body.startswith(b"\xef\xbb\xbf") == (codec == "utf-8-sig")
         table = list(csv.DictReader(io.StringIO(body.decode(codec), newline="")))
         assert [r["fiscal_year_label"] for r in table] == [r["fiscal_year_label"] for r in rows]
-        assert [int(r["total"]) for r in table] == [r["total"] for r in rows]
+        assert [int(r["consultations"]) for r in table] == [r["consultations"] for r in rows]
     assert client.get(links["zip"]).mimetype == "application/zip"
     assert client.get(links["datapackage"]).get_json()["name"] == "hikikomori-consultations"
 
@@ -297,8 +300,12 @@ def test_english_dataset_page(client):
     assert words(page.find("p", class_="lead")).startswith("Consultations whose main concern")
     svg = page.find("svg", role="img")
     assert "telephone: FY2020 290; FY2021 (to 2021-12-31) 207." in words(svg.find("desc"))
-    header = page.find("th", data_field="telephone")
-    assert words(header.find("span", class_="label")) == "telephone (件)"
+    header = page.find("th", data_field="consultations")
+    assert words(header.find("span", class_="label")) == "consultations (件)"
+    schema = page.find("table", class_="schema")
+    assert "Consultations with hikikomori as the main concern, for the fiscal year and channel." in words(
+        schema
+    )
 
 
 def test_preview_pages_and_sorts_on_the_server(client, app):
@@ -379,7 +386,8 @@ def test_pages_load_nothing_from_elsewhere(client):
 @pytest.mark.parametrize("name", SHIPPED)
 def test_descriptions_split_into_japanese_and_english(app, name):
     package = app.extensions["opendata"].catalog.get(name)
-    japanese, english = i18n.split_bilingual(package.description)
+    japanese = i18n.described(package.description, package.description_english, "ja")[0]
+    english = i18n.described(package.description, package.description_english, "en")[0]
     assert i18n.is_japanese(japanese) and japanese.endswith("。")
     assert english and english[0].isupper()
     assert not i18n.is_japanese(english[:40])
@@ -409,6 +417,7 @@ def test_nice_scale(maximum, percent, scale):
         ({"period_start": "2021-04-01", "period_end": "2021-12-31"}, "FY2021 (to 2021-12-31)"),
         ({"period_start": "2022-02-01", "period_end": "2022-02-28"}, "2022-02"),
         ({"as_of_date": "2022-01-31"}, "as of 2022-01-31"),
+        ({"period_start": None, "period_end": "2022-02-28"}, "as of 2022-02-28"),
         ({"term": 2}, "Term 2"),
     ],
 )

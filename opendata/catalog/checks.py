@@ -1,8 +1,11 @@
 """Checks that encode the report's own arithmetic and calendar, beyond what frictionless knows.
 
-A resource declares arithmetic rules in `reportChecks` (sum, sum-of-rows, ordered); the
-calendar rules apply wherever a resource has the conventional period columns, so a new
-table gets them by naming its columns the same way.
+A resource declares arithmetic rules in `reportChecks`: `sum` and `ordered` compare columns of
+one row (a wide table), `sum-of-rows` compares rows named by a key, and `sum-long` and
+`ordered-long` do the same for a long table, where each observation is a row and one column
+(the category) says which part it is, within each group of rows sharing the `by` columns.
+The calendar rules and the local government code's check digit apply wherever a resource
+has the conventional columns, so a new table gets them by naming its columns the same way.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import Any
 
 from opendata import periods
 from opendata.catalog.models import Resource
+from opendata.catalog.pivot import pivot
+from opendata.errors import PackageError
 
 # The report is dated 2022-03-10: an era-less year label means the latest reading up to FY2021.
 REPORT_FISCAL_YEAR = 2021
@@ -52,15 +57,20 @@ def _date(value: str | None) -> date | None:
         return None
 
 
+def _wrong_sum(expected: float | None, parts: list[float | None]) -> float | None:
+    """The parts' sum when it differs from the total; None when it agrees or a cell is empty."""
+    if expected is None or any(p is None for p in parts):
+        return None
+    actual = sum(p for p in parts if p is not None)
+    return actual if abs(actual - expected) > 1e-9 else None
+
+
 def check_sum(rule: dict[str, Any], rows: list[Row]) -> Iterator[Finding]:
     total, parts = rule["total"], rule["parts"]
     for number, row in enumerate(rows, start=2):
-        values = [_number(row.get(p)) for p in parts]
         expected = _number(row.get(total))
-        if expected is None or any(v is None for v in values):
-            continue
-        actual = sum(v for v in values if v is not None)
-        if abs(actual - expected) > 1e-9:
+        actual = _wrong_sum(expected, [_number(row.get(p)) for p in parts])
+        if actual is not None:
             yield Finding(
                 "sum",
                 f"{total} is {expected:g} but {' + '.join(parts)} is {actual:g}",
@@ -97,11 +107,89 @@ def check_ordered(rule: dict[str, Any], rows: list[Row]) -> Iterator[Finding]:
             yield Finding("ordered", f"{lower} ({low:g}) is greater than {upper} ({high:g})", number, lower)
 
 
+def _groups(rule: dict[str, Any], rows: list[Row]) -> dict[tuple[Any, ...], dict[str, tuple[int, Row]]]:
+    """Rows of a long table grouped by the `by` columns, each group keyed by its category."""
+    groups: dict[tuple[Any, ...], dict[str, tuple[int, Row]]] = {}
+    for number, row in enumerate(rows, start=2):
+        key = tuple(row.get(name) for name in rule["by"])
+        groups.setdefault(key, {})[row.get(rule["category"], "")] = (number, row)
+    return groups
+
+
+def _where(rule: dict[str, Any], key: tuple[Any, ...]) -> str:
+    return ", ".join(f"{name}={value}" for name, value in zip(rule["by"], key, strict=True))
+
+
+def check_sum_long(rule: dict[str, Any], rows: list[Row]) -> Iterator[Finding]:
+    """In each group, the row whose category is `total` equals the sum of the `parts` rows."""
+    value, wanted = rule["value"], [rule["total"], *rule["parts"]]
+    for key, by_category in _groups(rule, rows).items():
+        missing = [c for c in wanted if c not in by_category]
+        if missing:
+            yield Finding("sum-long", f"{_where(rule, key)}: rows {missing} named by the rule are missing")
+            continue
+        number, total_row = by_category[rule["total"]]
+        expected = _number(total_row.get(value))
+        actual = _wrong_sum(expected, [_number(by_category[c][1].get(value)) for c in rule["parts"]])
+        if actual is not None:
+            yield Finding(
+                "sum-long",
+                f"{_where(rule, key)}: {rule['total']} is {expected:g} "
+                f"but {' + '.join(rule['parts'])} is {actual:g}",
+                number,
+                value,
+            )
+
+
+def check_ordered_long(rule: dict[str, Any], rows: list[Row]) -> Iterator[Finding]:
+    """In each group, the `lower` category's row is at most the `upper` one's, field by field."""
+    for key, by_category in _groups(rule, rows).items():
+        if rule["lower"] not in by_category or rule["upper"] not in by_category:
+            continue
+        number, low_row = by_category[rule["lower"]]
+        high_row = by_category[rule["upper"]][1]
+        for name in rule["fields"]:
+            low, high = _number(low_row.get(name)), _number(high_row.get(name))
+            if low is not None and high is not None and low > high:
+                yield Finding(
+                    "ordered-long",
+                    f"{_where(rule, key)}: {name} of {rule['lower']} ({low:g}) "
+                    f"is greater than that of {rule['upper']} ({high:g})",
+                    number,
+                    name,
+                )
+
+
 RULES: dict[str, Callable[[dict[str, Any], list[Row]], Iterator[Finding]]] = {
     "sum": check_sum,
     "sum-of-rows": check_sum_of_rows,
     "ordered": check_ordered,
+    "sum-long": check_sum_long,
+    "ordered-long": check_ordered_long,
 }
+
+CHECK_DIGIT_WEIGHTS = (6, 5, 4, 3, 2)
+
+
+def check_digit(code: str) -> str:
+    """The sixth digit of a 全国地方公共団体コード: 11 minus the weighted sum mod 11, last digit."""
+    total = sum(int(digit) * weight for digit, weight in zip(code[:5], CHECK_DIGIT_WEIGHTS, strict=True))
+    return str((11 - total % 11) % 10)
+
+
+def check_local_government_codes(rows: list[Row]) -> Iterator[Finding]:
+    """Every local government code ends in the check digit its first five digits give."""
+    for number, row in enumerate(rows, start=2):
+        code = row.get("local_government_code") or ""
+        if len(code) != 6 or not code.isascii() or not code.isdigit():
+            continue  # the schema's pattern reports the malformed ones
+        if code[5] != check_digit(code):
+            yield Finding(
+                "check-digit",
+                f"local_government_code {code} should end in {check_digit(code)}",
+                number,
+                "local_government_code",
+            )
 
 
 def check_periods(rows: list[Row], names: set[str]) -> Iterator[Finding]:
@@ -178,7 +266,8 @@ def _check_labelled_span(row: Row, number: int) -> Iterator[Finding]:
         except periods.PeriodError:
             return  # a free-form span (第1期 dates and the like) is checked by frictionless types only
     for name, expected in (("period_start", parsed.start), ("period_end", parsed.end)):
-        if name in row and row[name] != expected.isoformat():
+        # an empty cell is a day the report does not give (an as-of rate's start): unknown, not wrong
+        if row.get(name) and row[name] != expected.isoformat():
             yield Finding(
                 "period-label",
                 f"label {label!r} gives {name} {expected}, not {row[name]}",
@@ -229,6 +318,20 @@ def check_dates_against_labels(rows: list[Row], names: set[str]) -> Iterator[Fin
                 yield Finding("date-label", f"{row['start_label']!r} is {parsed.iso()}", number, "start_year")
 
 
+def check_pivot(resource: Resource, rows: list[Row]) -> Iterator[Finding]:
+    """The documented pivot names real fields and gives one cell per row and column."""
+    if resource.pivot is None:
+        return
+    unknown = [n for n in resource.pivot.fields() if n not in resource.field_names]
+    if unknown:
+        yield Finding("pivot", f"pivot names fields the schema does not have: {unknown}")
+        return
+    try:
+        pivot(resource.pivot, rows)
+    except PackageError as exc:
+        yield Finding("pivot", exc.detail)
+
+
 def check_resource(resource: Resource) -> list[Finding]:
     try:
         rows = read_rows(resource)
@@ -247,6 +350,9 @@ def check_resource(resource: Resource) -> list[Finding]:
             findings.extend(check(rule, rows))
         except KeyError as exc:
             findings.append(Finding(rule["rule"], f"rule is missing the key {exc}"))
+    findings.extend(check_pivot(resource, rows))
+    if "local_government_code" in names:
+        findings.extend(check_local_government_codes(rows))
     findings.extend(check_periods(rows, names))
     findings.extend(check_dates_against_labels(rows, names))
     return findings

@@ -97,10 +97,16 @@ def frictionless_issues(directory: Path, name: str) -> tuple[list[Issue], int]:
                     message=error.message,
                     resource=task.name,
                     row=getattr(error, "row_number", None),
-                    field=getattr(error, "field_name", None),
+                    field=_error_field(error),
                 )
             )
     return issues, rows
+
+
+def _error_field(error: Any) -> str | None:
+    """The field at fault; a foreign-key error names its key's fields (the first stands for all)."""
+    names = getattr(error, "field_names", None)
+    return getattr(error, "field_name", None) or (names[0] if names else None)
 
 
 def validate_package(directory: Path, schemas_dir: Path | None) -> PackageReport:

@@ -223,6 +223,17 @@ def split_bilingual(text: str) -> tuple[str, str]:
     return text[: last.start()].strip(), text[last.end() :].strip()
 
 
+def described(japanese: str, english: str, lang: str) -> tuple[str, str]:
+    """(text in `lang`, text in the other language) from `description` and `descriptionEnglish`.
+
+    Descriptors written before the two keys existed hold both languages in one string.
+    """
+    if not english:
+        japanese, english = split_bilingual(japanese)
+    own, other = (english, japanese) if lang == "en" else (japanese, english)
+    return own or other, other if own else ""
+
+
 def in_language(text: str, lang: str) -> str:
     """The part of a bilingual description in `lang`, or the whole text when it has no such part."""
     japanese, english = split_bilingual(text)
