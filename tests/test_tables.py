@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from opendata.catalog import load_catalog
-from opendata.catalog.checks import check_digit, check_ordered_long, check_sum_long
+from opendata.catalog.checks import check_digit, check_ordered_long, check_reference_names, check_sum_long
 from opendata.catalog.pivot import pivot
 from opendata.web import i18n
 from tests.conftest import PACKAGES, REPORT_TEXT, require
@@ -188,28 +188,28 @@ def test_the_hikikomori_pivot_is_the_printed_table():
 # -- keys ------------------------------------------------------------------------------------
 
 
-def test_foreign_keys_carry_the_referenced_names_beside_the_ids():
-    checked = []
-    for name in TABLES:
-        package = CATALOG.get(name)
-        for resource in package.resources:
-            for key in resource.schema.get("foreignKeys", []):
-                target = package.resource(key["reference"]["resource"])
-                by_id = {
-                    tuple(r[f] for f in key["reference"]["fields"]): r for r in rows_of(name, target.name)
-                }
-                shared = [
-                    f
-                    for f in resource.field_names
-                    if f in target.field_names and f not in key["fields"] and not f.startswith("local_")
-                ]
-                assert shared, f"{resource.name} carries no human name beside {key['fields']}"
-                for row in rows_of(name, resource.name):
-                    referenced = by_id[tuple(row[f] for f in key["fields"])]
-                    assert {f: row[f] for f in shared} == {f: referenced[f] for f in shared}
-                checked.append((resource.name, tuple(shared)))
-    assert ("consultations", ("service_name", "service_name_english")) in checked
-    assert ("smartphone-classes", ("proposal_name",)) in checked
+@pytest.mark.parametrize(
+    ("package", "resource", "target", "key", "names"),
+    [
+        (
+            "mental-health-consultation",
+            "consultations",
+            "services",
+            "service_id",
+            ["service_name", "service_name_english"],
+        ),
+        ("community-revitalization", "smartphone-classes", "proposals", "proposal_number", ["proposal_name"]),
+    ],
+)
+def test_foreign_keys_carry_the_referenced_names_beside_the_ids(package, resource, target, key, names):
+    table, referenced = CATALOG.get(package).resource(resource), CATALOG.get(package).resource(target)
+    assert table.schema["foreignKeys"] == [
+        {"fields": [key], "reference": {"resource": target, "fields": [key]}}
+    ]
+    position = table.field_names.index(key)
+    assert list(table.field_names[position + 1 : position + 1 + len(names)]) == names
+    assert all(n in referenced.field_names for n in names)
+    assert check_reference_names(table, referenced) == []
 
 
 def test_the_consultations_show_the_service_name():

@@ -246,6 +246,32 @@ def test_the_chart_is_real_svg_with_axes_units_and_a_text_alternative(client):
     assert "電話" in words(figure.find("ul", class_="legend"))
 
 
+@pytest.mark.parametrize(
+    ("url", "series"),
+    [
+        ("/datasets/crime-victim-support", ["相談件数", "支援回数"]),
+        ("/datasets/crime-victim-support?lang=en", ["consultations", "support sessions"]),
+        ("/datasets/hikikomori-consultations?lang=en", ["telephone", "visit", "SNS", "total"]),
+        (
+            "/datasets/mental-health-consultation",
+            [
+                "こころの電話相談",
+                "いのちのほっとライン@かながわ",
+                "自宅・宿泊施設療養者向け",
+                "医療関係機関・社会福祉施設従事者向け",
+            ],
+        ),
+        ("/datasets/community-revitalization?lang=en", ["intended participation", "implemented"]),
+    ],
+)
+def test_a_long_table_charts_one_series_per_category_in_the_page_language(client, url, series):
+    """The chart pivots the long rows: one series per printed category, never its identifier."""
+    page = get(client, url)
+    figure = page.find("figure", class_="chart")
+    legend = [words(li) for li in figure.find("ul", class_="legend").find_all("li")]
+    assert legend == series
+
+
 def test_downloads_link_every_flavour_and_decode_to_the_table(client):
     page = get(client, "/datasets/hikikomori-consultations")
     links = {

@@ -332,6 +332,48 @@ def check_pivot(resource: Resource, rows: list[Row]) -> Iterator[Finding]:
         yield Finding("pivot", exc.detail)
 
 
+def check_reference_names(resource: Resource, target: Resource) -> list[Finding]:
+    """Names carried beside a foreign key (service_name beside service_id) are the referenced row's.
+
+    frictionless checks that the id exists; this checks that the human name shown with it is
+    that row's name, so a reader of one table is never told a different name than the other.
+    """
+    findings: list[Finding] = []
+    for key in resource.schema.get("foreignKeys", []):
+        if key.get("reference", {}).get("resource") != target.name:
+            continue
+        fields, target_fields = _as_list(key.get("fields")), _as_list(key["reference"].get("fields"))
+        shared = [
+            n
+            for n in resource.field_names
+            if n in target.field_names and n not in fields and not n.startswith("local_government_")
+        ]
+        try:
+            referenced = {tuple(r.get(f) for f in target_fields): r for r in read_rows(target)}
+            rows = read_rows(resource)
+        except (OSError, UnicodeDecodeError, csv.Error):
+            return findings  # frictionless reports unreadable files
+        for number, row in enumerate(rows, start=2):
+            other = referenced.get(tuple(row.get(f) for f in fields))
+            if other is None:
+                continue  # frictionless reports the missing reference
+            for name in shared:
+                if row.get(name) != other.get(name):
+                    findings.append(
+                        Finding(
+                            "reference-name",
+                            f"{name} is {row.get(name)!r} but {target.name} gives {other.get(name)!r}",
+                            number,
+                            name,
+                        )
+                    )
+    return findings
+
+
+def _as_list(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
 def check_resource(resource: Resource) -> list[Finding]:
     try:
         rows = read_rows(resource)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from opendata.catalog.build import schema_drift
-from opendata.catalog.checks import check_resource
+from opendata.catalog.checks import check_reference_names, check_resource
 from opendata.catalog.loader import DESCRIPTOR, load_package, package_dirs
 from opendata.errors import PackageError
 
@@ -124,7 +124,10 @@ def validate_package(directory: Path, schemas_dir: Path | None) -> PackageReport
     if any(i.rule in {"package-error", "resource-error", "scheme-error", "source-error"} for i in issues):
         return report  # the arithmetic cannot be checked on data frictionless cannot read
     for resource in package.resources:
-        for finding in check_resource(resource):
+        findings = check_resource(resource)
+        for target in package.resources:
+            findings += check_reference_names(resource, target)
+        for finding in findings:
             report.issues.append(
                 Issue(
                     package.name,
