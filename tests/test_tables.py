@@ -323,3 +323,28 @@ def test_every_published_figure_is_one_of_the_report_figures(name):
             for field in figures:
                 if row[field] != "":
                     assert (resource.name, match, field) in listed
+
+
+@pytest.mark.parametrize(
+    ("pivot", "message"),
+    [
+        (
+            {"index": ["fiscal_year_label"], "columns": "channel_name", "values": ["consultations"]},
+            "channel_name",
+        ),
+        ({"index": [], "columns": "channel_label", "values": ["consultations"]}, "repeats"),
+    ],
+)
+def test_a_pivot_that_names_no_field_or_repeats_a_cell_is_reported(package_copy, pivot, message):
+    from opendata.catalog.build import build_packages
+    from opendata.catalog.validate import validate_path
+
+    packages, schemas = package_copy / "datapackages", package_copy / "schemas"
+    path = packages / "hikikomori-consultations" / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    descriptor["resources"][0]["pivot"] = pivot
+    path.write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
+    build_packages(packages, schemas)
+    report = validate_path(packages / "hikikomori-consultations", schemas)
+    issues = [i for p in report.packages for i in p.issues]
+    assert [i.rule for i in issues] == ["pivot"] and message in issues[0].message

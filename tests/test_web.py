@@ -419,6 +419,20 @@ def test_descriptions_split_into_japanese_and_english(app, name):
     assert not i18n.is_japanese(english[:40])
 
 
+@pytest.mark.parametrize(
+    ("japanese", "english", "lang", "expected"),
+    [
+        ("日本語。", "English.", "ja", ("日本語。", "English.")),
+        ("日本語。", "English.", "en", ("English.", "日本語。")),
+        ("日本語の説明。 English description.", "", "en", ("English description.", "日本語の説明。")),
+        ("日本語だけ。", "", "en", ("日本語だけ。", "")),
+    ],
+)
+def test_descriptions_in_the_language_of_the_page(japanese, english, lang, expected):
+    """description is Japanese and descriptionEnglish English; one-string descriptors still split."""
+    assert i18n.described(japanese, english, lang) == expected
+
+
 def test_which_resources_are_charted(app):
     catalog = app.extensions["opendata"].catalog
     charted = sorted(f"{p.name}/{r.name}" for p in catalog for r in p.resources if charts.is_time_series(r))
