@@ -17,7 +17,12 @@ from pathlib import Path
 import pytest
 
 from opendata.catalog import load_catalog
-from opendata.catalog.checks import check_digit, check_ordered_long, check_reference_names, check_sum_long
+from opendata.catalog.long_checks import (
+    check_digit,
+    check_ordered_long,
+    check_reference_names,
+    check_sum_long,
+)
 from opendata.catalog.pivot import pivot
 from opendata.web import i18n
 from tests.conftest import PACKAGES, REPORT_TEXT, require

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from opendata.catalog.build import schema_drift
-from opendata.catalog.checks import check_reference_names, check_resource
+from opendata.catalog.checks import check_resource
 from opendata.catalog.loader import DESCRIPTOR, load_package, package_dirs
+from opendata.catalog.long_checks import check_reference_names
 from opendata.errors import PackageError
 
 
