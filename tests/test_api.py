@@ -101,6 +101,8 @@ def test_catalog_keyword_filter_and_paging(client):
 def test_dataset_metadata_has_versions_and_links(client):
     body = client.get(f"{V1}/datasets/hikikomori-consultations").get_json()
     assert body["title"] == "ひきこもり地域支援センターの相談実績"
+    assert body["description"].startswith("ひきこもり地域支援センター")
+    assert body["description_english"].startswith("Consultations whose main concern was hikikomori")
     assert body["license"]["id"] == "CC-BY-4.0" and "出典" in body["license"]["attribution"]
     assert body["source"]["section"] == "1(4)ア(ア)" and body["source"]["page"] == 9
     assert body["versions"][0]["version"] == "1.0.0" and body["versions"][0]["current"] is True
@@ -109,6 +111,7 @@ def test_dataset_metadata_has_versions_and_links(client):
     assert resource["rows"] == 8 and resource["schema"]["primaryKey"] == ["fiscal_year", "channel"]
     assert resource["sources"][0]["caption"] == "a 相談実績(主訴：ひきこもり件数)"
     assert resource["pivot"]["columns"] == "channel_label"
+    assert resource["description_english"].startswith("One row per fiscal year and channel")
     for link in ("rows", "rows_csv", "download_csv", "download_csv_excel", "download_csv_shift_jis"):
         assert resource["links"][link].startswith(
             "http://localhost/api/v1/datasets/hikikomori-consultations/"
