@@ -3,7 +3,8 @@
 A resource declares arithmetic rules in `reportChecks`: `sum` and `ordered` compare columns of
 one row (a wide table), `sum-of-rows` compares rows named by a key, and `sum-long` and
 `ordered-long` do the same for a long table, where each observation is a row and one column
-(the category) says which part it is, within each group of rows sharing the `by` columns.
+(the category) says which part it is, within each group of rows sharing the `by` columns;
+`one-label` keeps each category's identifier and printed label paired.
 The calendar rules and the local government code's check digit apply wherever a resource
 has the conventional columns, so a new table gets them by naming its columns the same way.
 """
@@ -20,6 +21,7 @@ from opendata.catalog.findings import Finding, Row, read_rows, wrong_sum
 from opendata.catalog.findings import number as _number
 from opendata.catalog.long_checks import (
     check_local_government_codes,
+    check_one_label,
     check_ordered_long,
     check_pivot,
     check_sum_long,
@@ -85,6 +87,7 @@ RULES: dict[str, Callable[[dict[str, Any], list[Row]], Iterator[Finding]]] = {
     "ordered": check_ordered,
     "sum-long": check_sum_long,
     "ordered-long": check_ordered_long,
+    "one-label": check_one_label,
 }
 
 

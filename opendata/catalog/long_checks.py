@@ -72,6 +72,22 @@ def check_ordered_long(rule: dict[str, Any], rows: list[Row]) -> Iterator[Findin
                 )
 
 
+def check_one_label(rule: dict[str, Any], rows: list[Row]) -> Iterator[Finding]:
+    """Each identifier (`id`) has one printed label in each `labels` field, on every row."""
+    seen: dict[tuple[str, Any], Any] = {}
+    for number, row in enumerate(rows, start=2):
+        identifier = row.get(rule["id"])
+        for label in rule["labels"]:
+            first = seen.setdefault((label, identifier), row.get(label))
+            if row.get(label) != first:
+                yield Finding(
+                    "one-label",
+                    f"{rule['id']} {identifier!r} is labelled {first!r} above, {row.get(label)!r} here",
+                    number,
+                    label,
+                )
+
+
 CHECK_DIGIT_WEIGHTS = (6, 5, 4, 3, 2)
 
 
