@@ -23,7 +23,8 @@ from opendata.catalog.long_checks import (
     check_reference_names,
     check_sum_long,
 )
-from opendata.catalog.pivot import pivot
+from opendata.catalog.pivot import Pivot, pivot
+from opendata.errors import PackageError
 from opendata.web import i18n
 from tests.conftest import PACKAGES, REPORT_TEXT, require
 
@@ -353,3 +354,8 @@ def test_a_pivot_that_names_no_field_or_repeats_a_cell_is_reported(package_copy,
     report = validate_path(packages / "hikikomori-consultations", schemas)
     issues = [i for p in report.packages for i in p.issues]
     assert [i.rule for i in issues] == ["pivot"] and message in issues[0].message
+
+
+def test_a_pivot_without_values_is_a_package_error():
+    with pytest.raises(PackageError, match="values"):
+        Pivot.from_descriptor({"columns": "fiscal_year_label"})
