@@ -18,6 +18,7 @@ import pytest
 
 from opendata.catalog import load_catalog
 from opendata.catalog.long_checks import (
+    check_descriptor_codes,
     check_digit,
     check_ordered_long,
     check_reference_names,
@@ -359,3 +360,11 @@ def test_a_pivot_that_names_no_field_or_repeats_a_cell_is_reported(package_copy,
 def test_a_pivot_without_values_is_a_package_error():
     with pytest.raises(PackageError, match="values"):
         Pivot.from_descriptor({"columns": "fiscal_year_label"})
+
+
+def test_the_descriptor_codes_pass_the_check_digit_too():
+    assert all(check_descriptor_codes(d) == [] for d in DESCRIPTORS.values())
+    wrong = {"spatial": {"localGovernmentCode": "140001"}, "publisher": {"localGovernmentCode": "140007"}}
+    assert [(f.field, f.message) for f in check_descriptor_codes(wrong)] == [
+        ("spatial.localGovernmentCode", "spatial.localGovernmentCode 140001 should end in 7")
+    ]

@@ -97,19 +97,38 @@ def check_digit(code: str) -> str:
     return str((11 - total % 11) % 10)
 
 
+def _wrong_check_digit(code: Any) -> str | None:
+    """The digit a well-formed code should end in, when it ends in another; else None."""
+    if not isinstance(code, str) or len(code) != 6 or not code.isascii() or not code.isdigit():
+        return None  # the schema's pattern reports the malformed ones
+    return None if code[5] == check_digit(code) else check_digit(code)
+
+
 def check_local_government_codes(rows: list[Row]) -> Iterator[Finding]:
     """Every local government code ends in the check digit its first five digits give."""
     for number, row in enumerate(rows, start=2):
-        code = row.get("local_government_code") or ""
-        if len(code) != 6 or not code.isascii() or not code.isdigit():
-            continue  # the schema's pattern reports the malformed ones
-        if code[5] != check_digit(code):
+        code = row.get("local_government_code")
+        digit = _wrong_check_digit(code)
+        if digit is not None:
             yield Finding(
                 "check-digit",
-                f"local_government_code {code} should end in {check_digit(code)}",
+                f"local_government_code {code} should end in {digit}",
                 number,
                 "local_government_code",
             )
+
+
+def check_descriptor_codes(descriptor: dict[str, Any]) -> list[Finding]:
+    """The codes a descriptor names (spatial coverage, publisher) pass the same check digit."""
+    findings = []
+    for key in ("spatial", "publisher"):
+        part = descriptor.get(key)
+        code = part.get("localGovernmentCode") if isinstance(part, dict) else None
+        digit = _wrong_check_digit(code)
+        if digit is not None:
+            message = f"{key}.localGovernmentCode {code} should end in {digit}"
+            findings.append(Finding("check-digit", message, None, f"{key}.localGovernmentCode"))
+    return findings
 
 
 def check_pivot(resource: Resource, rows: list[Row]) -> Iterator[Finding]:

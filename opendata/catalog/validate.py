@@ -14,7 +14,7 @@ from typing import Any
 from opendata.catalog.build import schema_drift
 from opendata.catalog.checks import check_resource
 from opendata.catalog.loader import DESCRIPTOR, load_package, package_dirs
-from opendata.catalog.long_checks import check_reference_names
+from opendata.catalog.long_checks import check_descriptor_codes, check_reference_names
 from opendata.errors import PackageError
 
 
@@ -140,6 +140,10 @@ def validate_package(directory: Path, schemas_dir: Path | None) -> PackageReport
                     finding.field,
                 )
             )
+    report.issues.extend(
+        Issue(package.name, str(descriptor_path), f.rule, f.message, field=f.field)
+        for f in check_descriptor_codes(package.descriptor)
+    )
     if schemas_dir is not None:
         try:
             drifts = schema_drift(directory, schemas_dir)
