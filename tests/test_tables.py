@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from opendata.catalog import load_catalog
+from opendata.catalog.checks import check_sum
 from opendata.catalog.long_checks import (
     check_descriptor_codes,
     check_digit,
@@ -276,6 +277,14 @@ def test_sum_long(rows, expected):
     records = [{"year": y, "part": p, "n": n} for y, p, n in rows]
     findings = list(check_sum_long(SUM_RULE, records))
     assert [(f.row, f.field, f.message.split(": ", 1)[1]) for f in findings] == expected
+
+
+@pytest.mark.parametrize(("total", "findings"), [("5", []), ("6", [(2, "n", "n is 6 but a + b is 5")])])
+def test_the_wide_sum_rule_still_holds_for_wide_tables(total, findings):
+    """No shipped table is wide any more, but a package may still declare `sum` across columns."""
+    rule = {"rule": "sum", "total": "n", "parts": ["a", "b"]}
+    found = check_sum(rule, [{"a": "2", "b": "3", "n": total}])
+    assert [(f.row, f.field, f.message) for f in found] == findings
 
 
 def test_ordered_long_names_the_row_and_field():
