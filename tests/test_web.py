@@ -412,8 +412,7 @@ def test_pages_load_nothing_from_elsewhere(client):
 @pytest.mark.parametrize("name", SHIPPED)
 def test_descriptions_split_into_japanese_and_english(app, name):
     package = app.extensions["opendata"].catalog.get(name)
-    japanese = i18n.described(package.description, package.description_english, "ja")[0]
-    english = i18n.described(package.description, package.description_english, "en")[0]
+    japanese, english = i18n.bilingual(package.description, package.description_english)
     assert i18n.is_japanese(japanese) and japanese.endswith("。")
     assert english and english[0].isupper()
     assert not i18n.is_japanese(english[:40])
@@ -422,15 +421,15 @@ def test_descriptions_split_into_japanese_and_english(app, name):
 @pytest.mark.parametrize(
     ("japanese", "english", "lang", "expected"),
     [
-        ("日本語。", "English.", "ja", ("日本語。", "English.")),
-        ("日本語。", "English.", "en", ("English.", "日本語。")),
-        ("日本語の説明。 English description.", "", "en", ("English description.", "日本語の説明。")),
-        ("日本語だけ。", "", "en", ("日本語だけ。", "")),
+        ("日本語。", "English.", "ja", "日本語。"),
+        ("日本語。", "English.", "en", "English."),
+        ("日本語の説明。 English description.", "", "en", "English description."),
+        ("日本語だけ。", "", "en", "日本語だけ。"),
     ],
 )
 def test_descriptions_in_the_language_of_the_page(japanese, english, lang, expected):
     """description is Japanese and descriptionEnglish English; one-string descriptors still split."""
-    assert i18n.described(japanese, english, lang) == expected
+    assert i18n.in_language(japanese, lang, english) == expected
 
 
 def test_which_resources_are_charted(app):

@@ -110,14 +110,14 @@ def resource_detail(service: DataService, api: str, package: Package, resource: 
         "title_english": resource.title_english,
         "description": resource.description,
         "description_english": resource.description_english,
-        "sources": list(resource.descriptor.get("sources", [])),
-        "pivot": resource.descriptor.get("pivot"),
         "rows": service.row_count(package, resource),
         "format": "csv",
         "mediatype": "text/csv",
         "bytes": resource.descriptor.get("bytes"),
         "hash": resource.descriptor.get("hash"),
         "schema": resource.schema,
+        "sources": list(resource.descriptor.get("sources", [])),  # where the table is printed
+        "pivot": resource.descriptor.get("pivot"),
         "links": resource_links(api, package, resource),
     }
 

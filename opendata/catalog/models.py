@@ -10,6 +10,11 @@ from typing import Any
 from opendata.catalog.pivot import Pivot
 
 
+def both_languages(description: str, description_english: str) -> str:
+    """One text for places that hold one (CKAN notes): the Japanese, then the English if any."""
+    return f"{description}\n\n{description_english}" if description_english else description
+
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -18,7 +23,7 @@ class Field:
     description: str
     unit: str | None
     constraints: dict[str, Any]
-    description_english: str = ""
+    description_english: str = ""  # `description` is Japanese; older descriptors mix both in it
 
     @classmethod
     def from_descriptor(cls, descriptor: dict[str, Any]) -> Field:

@@ -39,8 +39,8 @@ def _text(package: Package) -> str:
         *(str(v) for v in package.source.values()),
     ]
     for resource in package.resources:
-        parts += [resource.name, resource.title, resource.title_english]
-        parts += [resource.description, resource.description_english]
+        parts += [resource.name, resource.title, resource.title_english, resource.description]
+        parts.append(resource.description_english)
         parts += [f"{f.name} {f.title} {f.description} {f.description_english}" for f in resource.fields]
     return fold(" ".join(parts))
 

@@ -91,16 +91,14 @@ def build(
             max_pages=max_pages,
         )
         sections.append(_section(service, package, resource, resource_detail, preview, lang, max_json_rows))
-    description, other_description = i18n.described(
-        detail["description"], detail.get("description_english", ""), lang
-    )
+    japanese, english = i18n.bilingual(detail["description"], detail.get("description_english", ""))
     titles = (detail["title"], detail["title_english"] or detail["title"])
     return DatasetPage(
         detail=detail,
         title=titles[1] if lang == "en" else titles[0],
         other_title=titles[0] if lang == "en" else titles[1],
-        description=description,
-        other_description=other_description,
+        description=(english if lang == "en" else japanese) or detail["description"],
+        other_description=(japanese if lang == "en" else english),
         resources=sections,
         package_downloads=[
             Download("datapackage", detail["links"]["datapackage"], "datapackage", attachment=False),
@@ -132,7 +130,7 @@ def _section(
         name=resource.name,
         title=(resource.title_english or resource.title) if lang == "en" else resource.title,
         other_title=resource.title if lang == "en" else resource.title_english,
-        description=i18n.described(resource.description, resource.description_english, lang)[0],
+        description=i18n.in_language(resource.description, lang, resource.description_english),
         rows=detail["rows"],
         fields=resource.fields,
         charts=charts.resource_charts(resource, series_rows, lang),
