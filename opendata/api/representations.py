@@ -116,6 +116,8 @@ def resource_detail(service: DataService, api: str, package: Package, resource: 
         "bytes": resource.descriptor.get("bytes"),
         "hash": resource.descriptor.get("hash"),
         "schema": resource.schema,
+        "sources": list(resource.descriptor.get("sources", [])),  # where the table is printed
+        "pivot": resource.descriptor.get("pivot"),
         "links": resource_links(api, package, resource),
     }
 

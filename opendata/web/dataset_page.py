@@ -130,7 +130,7 @@ def _section(
         name=resource.name,
         title=(resource.title_english or resource.title) if lang == "en" else resource.title,
         other_title=resource.title if lang == "en" else resource.title_english,
-        description=resource.description,
+        description=i18n.in_language(resource.description, lang, resource.description_english),
         rows=detail["rows"],
         fields=resource.fields,
         charts=charts.resource_charts(resource, series_rows, lang),

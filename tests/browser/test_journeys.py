@@ -249,7 +249,10 @@ def test_the_python_example_runs_as_printed(page, capsys):
         warnings.simplefilter("ignore")
         exec(compile(code, "example.py", "exec"), {})  # the example as a person would paste it
     printed = out.getvalue().splitlines()
-    assert len(printed) == 2 and "'total': 402" in printed[0]
+    # long form: one row per fiscal year and channel, FY2020's telephone first
+    assert (
+        len(printed) == 8 and "'channel': 'telephone'" in printed[0] and "'consultations': 290" in printed[0]
+    )
 
 
 def test_axe_after_interaction(page, axe_source):
