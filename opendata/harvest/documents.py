@@ -20,6 +20,7 @@ from opendata.api.representations import dataset_detail
 from opendata.harvest import dcat
 from opendata.harvest.changes import ckan_time, parse_time
 from opendata.harvest.records import Published
+from opendata.metadata import Publishing
 
 bp = Blueprint("dcat", __name__)
 EXTENSIONS = "any(ttl, jsonld, rdf, xml, n3)"
@@ -28,6 +29,10 @@ CATALOG_PARAMETERS = ("page", "modified_since")
 
 def published() -> Published:
     return current_app.extensions["opendata.harvest"]
+
+
+def publishing() -> Publishing:
+    return Publishing.from_settings(current_app.config)
 
 
 def root_url() -> str:
@@ -81,8 +86,16 @@ def catalog(extension: str) -> Response:
             raise errors.NotFound(f"page {number} does not exist; the last page is {paging.last}")
         page = items[(number - 1) * size : number * size]
         title = current_app.config.get("API_TITLE", "Kanagawa open data")
+        entries = store.catalog.entries
         graph = dcat.catalog_graph(
-            root, title, store.catalog.organization, page, paging, store.catalog.modified
+            root,
+            title,
+            publishing(),
+            page,
+            paging,
+            store.catalog.modified,
+            min((e.created for e in entries), default=store.catalog.modified),
+            [e.package for e in entries],
         )
         return dcat.serialize(graph, extension)
 
@@ -121,7 +134,7 @@ def dataset(key: str, extension: str) -> Response:
     def build() -> bytes:
         package = store.package(f"{root}/api/v1", entry.package.id)
         assert package is not None
-        graph = dcat.dataset_graph(root, store.catalog.organization, entry, package)
+        graph = dcat.dataset_graph(root, publishing(), entry, package)
         return dcat.serialize(graph, extension)
 
     return document(store.memo(("dataset", root, extension, entry.package.id), build), extension)

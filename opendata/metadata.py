@@ -1,0 +1,159 @@
+"""Dataset-level metadata every output shares: who published what, how often, in which languages.
+
+No Flask and no RDF here: DCAT, schema.org and the CKAN API each serialise these values.
+
+Who publishes: the prefecture created the source report (it is credited as such, 「…を加工して
+作成」); this service derives the tables from it, so the operator of the deployment is the
+publisher of the datasets. Only when a deployment says it is the publishing body's own
+(OPERATOR_IS_PUBLISHER) is the package's `publisher` (or, lacking one, its source's publisher)
+the dataset's publisher too. Contact details are published exactly as set, never made up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from opendata.catalog.models import Package
+
+EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
+# updateFrequency codes are the EU frequency authority table's own codes (ja, en labels).
+FREQUENCIES = {
+    "NEVER": ("更新予定なし", "never"),
+    "IRREG": ("不定期", "irregular"),
+    "UNKNOWN": ("不明", "unknown"),
+    "ANNUAL": ("年1回", "annual"),
+    "QUARTERLY": ("四半期ごと", "quarterly"),
+    "MONTHLY": ("毎月", "monthly"),
+    "WEEKLY": ("毎週", "weekly"),
+    "DAILY": ("毎日", "daily"),
+}
+# Descriptor language codes (BCP 47) to the EU language authority table (ISO 639-2/B).
+LANGUAGES = {"ja": "JPN", "en": "ENG"}
+# The e-Stat LOD IRI of a 統計に用いる標準地域コード: "C", the 5-digit code (the 全国地方公共団体コード
+# without its check digit), and the day the code took effect (1970-04-01 for every prefecture).
+ESTAT_AREA = "http://data.e-stat.go.jp/lod/sac/C{code}-19700401"
+# ADMS publisher type of a prefecture (a regional authority), for the source's creator.
+ADMS_PUBLISHER_TYPE = "http://purl.org/adms/publishertype/"
+PREFECTURE_TYPE = "RegionalAuthority"
+
+
+@dataclass(frozen=True)
+class Agent:
+    """A body that publishes or created something; empty strings are unknown and left out."""
+
+    key: str  # "operator" or the local government code: what its IRI is made from
+    name: str
+    name_english: str = ""
+    url: str = ""
+    email: str = ""
+    phone: str = ""
+    kind: str = ""  # an ADMS publisher type code, e.g. RegionalAuthority
+
+    @property
+    def has_contact(self) -> bool:
+        return bool(self.url or self.email or self.phone)
+
+
+@dataclass(frozen=True)
+class Publishing:
+    """The deployment's operator and whether it is the packages' publishing body itself."""
+
+    operator: Agent
+    operator_is_publisher: bool
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> Publishing:
+        operator = Agent(
+            key="operator",
+            name=str(settings.get("OPERATOR_NAME") or ""),
+            url=str(settings.get("OPERATOR_URL") or ""),
+            email=str(settings.get("OPERATOR_EMAIL") or ""),
+            phone=str(settings.get("OPERATOR_PHONE") or ""),
+            kind=str(settings.get("OPERATOR_TYPE") or ""),
+        )
+        return cls(operator, bool(settings.get("OPERATOR_IS_PUBLISHER")))
+
+    def publisher(self, package: Package) -> Agent:
+        """The dataset's publisher: the operator, or the package's own body on its own deployment."""
+        if not self.operator_is_publisher:
+            return self.operator
+        body = source_body(package)
+        # The deployment is the body's own, so the operator's contact details are the body's.
+        return Agent(
+            body.key,
+            body.name,
+            body.name_english,
+            self.operator.url,
+            self.operator.email,
+            self.operator.phone,
+            self.operator.kind or body.kind,
+        )
+
+
+def source_body(package: Package) -> Agent:
+    """Who issued the source report: the package's `publisher`, else its first source's publisher."""
+    declared = package.descriptor.get("publisher") or {}
+    spatial = package.descriptor.get("spatial") or {}
+    code = str(declared.get("localGovernmentCode") or spatial.get("localGovernmentCode") or "")
+    name = str(declared.get("title") or package.source.get("publisher") or "")
+    # A 6-digit code ending 0000x (xx000 + check digit) is a prefecture.
+    kind = PREFECTURE_TYPE if len(code) == 6 and code[2:5] == "000" else ""
+    english = str(declared.get("titleEnglish") or "")
+    return Agent(key=code or "source", name=name, name_english=english, kind=kind)
+
+
+def frequency(package: Package) -> str | None:
+    """The package's updateFrequency when it is a code of the EU frequency table."""
+    code = package.descriptor.get("updateFrequency")
+    return code if code in FREQUENCIES else None
+
+
+def frequency_iri(code: str) -> str:
+    return f"{EU_AUTHORITY}frequency/{code}"
+
+
+def languages(package: Package) -> list[str]:
+    """The package's languages (BCP 47), Japanese when the descriptor says none."""
+    found = package.descriptor.get("language") or ["ja"]
+    return [str(code) for code in found]
+
+
+def language_iri(code: str) -> str | None:
+    eu = LANGUAGES.get(code.split("-")[0])
+    return f"{EU_AUTHORITY}language/{eu}" if eu else None
+
+
+def area(package: Package) -> tuple[str, str, str] | None:
+    """(e-Stat LOD IRI, 全国地方公共団体コード, name) of the area the package covers."""
+    spatial = package.descriptor.get("spatial") or {}
+    code = str(spatial.get("localGovernmentCode") or "")
+    if len(code) != 6 or not code.isdigit():
+        return None
+    return ESTAT_AREA.format(code=code[:5]), code, str(spatial.get("localGovernmentName") or "")
+
+
+EU_THEMES = {
+    "SOCI": "Population and society",
+    "HEAL": "Health",
+    "JUST": "Justice, legal system and public safety",
+    "GOVE": "Government and public sector",
+    "ECON": "Economy and finance",
+}
+# Each package theme (the catalog's own Japanese grouping) to the EU data-theme table.
+THEME_TO_EU = {
+    "孤独・孤立対策": ("SOCI",),
+    "相談窓口": ("SOCI",),
+    "コミュニティ": ("SOCI",),
+    "就労支援": ("SOCI", "ECON"),
+    "自殺防止・メンタルヘルス": ("HEAL", "SOCI"),
+    "犯罪被害者支援": ("JUST", "SOCI"),
+    "デジタル化": ("GOVE",),
+    "主要指標": ("SOCI", "GOVE"),
+}
+
+
+def eu_themes(package: Package) -> list[tuple[str, str]]:
+    """(IRI, English label) of the EU data themes the package's theme maps to."""
+    codes = THEME_TO_EU.get(package.theme, ())
+    return [(f"{EU_AUTHORITY}data-theme/{code}", EU_THEMES[code]) for code in codes]
