@@ -157,3 +157,9 @@ def eu_themes(package: Package) -> list[tuple[str, str]]:
     """(IRI, English label) of the EU data themes the package's theme maps to."""
     codes = THEME_TO_EU.get(package.theme, ())
     return [(f"{EU_AUTHORITY}data-theme/{code}", EU_THEMES[code]) for code in codes]
+
+
+# A representative point per area (latitude, longitude): the prefectural office, as
+# ja.wikipedia.org/wiki/神奈川県 gives it (県庁舎位置, 北緯35度26分52秒 東経139度38分33秒).
+# It is a point in the area, not its centroid, so DCAT's dcat:centroid is not claimed from it.
+COORDINATES = {"140007": (35.44775, 139.64253)}
