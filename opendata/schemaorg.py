@@ -165,15 +165,17 @@ def _distribution(detail: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _variables(detail: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every column is a variable the tables record (a directory's too), with its unit where given."""
     seen: dict[str, dict[str, Any]] = {}
     for resource in detail["resources"]:
         for field in resource["schema"].get("fields", []):
-            if field.get("unit") and field["name"] not in seen:
-                seen[field["name"]] = {
+            if field["name"] not in seen:
+                variable = {
                     "@type": "PropertyValue",
                     "name": field.get("title", field["name"]),
                     "alternateName": field["name"],
                     "description": field.get("description") or None,
-                    "unitText": field["unit"],
+                    "unitText": field.get("unit") or None,
                 }
+                seen[field["name"]] = {k: v for k, v in variable.items() if v}
     return list(seen.values())
