@@ -163,3 +163,26 @@ def eu_themes(package: Package) -> list[tuple[str, str]]:
 # ja.wikipedia.org/wiki/神奈川県 gives it (県庁舎位置, 北緯35度26分52秒 東経139度38分33秒).
 # It is a point in the area, not its centroid, so DCAT's dcat:centroid is not claimed from it.
 COORDINATES = {"140007": (35.44775, 139.64253)}
+
+
+DATA_PACKAGE_V2 = "https://datapackage.org/profiles/2.0/datapackage.json"
+
+
+def descriptor_issues(package: Package) -> list[tuple[str, str]]:
+    """(rule, message) for dataset-level keys that no output could say truthfully."""
+    issues = []
+    code = package.descriptor.get("updateFrequency")
+    if code is not None and code not in FREQUENCIES:
+        issues.append(
+            ("update-frequency", f"updateFrequency {code!r} is not one of {', '.join(FREQUENCIES)}")
+        )
+    found = package.descriptor.get("language")
+    if found is not None and not (isinstance(found, list) and all(isinstance(c, str) and c for c in found)):
+        issues.append(("language", 'language must be a list of language tags, e.g. ["ja", "en"]'))
+    if package.descriptor.get("$schema") == DATA_PACKAGE_V2:
+        for resource in package.resources:
+            if resource.descriptor.get("type") != "table":
+                issues.append(
+                    ("data-package-v2", f"resource {resource.name}: a v2 package's tables say type: table")
+                )
+    return issues

@@ -281,3 +281,23 @@ def test_tags_have_ids_and_tags_and_extras_are_sorted_as_ckan_sorts_them(client)
             assert seen.setdefault(tag["name"], tag["id"]) == tag["id"]  # one id per tag name
     listed = client.get("/api/3/action/tag_list?all_fields=true").get_json()["result"]
     assert {t["name"]: t["id"] for t in listed} == seen
+
+
+@pytest.mark.parametrize(
+    ("edit", "rule"),
+    [
+        (lambda d: d.update(updateFrequency="SOMETIMES"), "update-frequency"),
+        (lambda d: d.update(language="ja"), "language"),
+        (lambda d: d["resources"][0].pop("type"), "data-package-v2"),
+    ],
+)
+def test_validation_names_dataset_metadata_no_output_could_say(package_copy, edit, rule):
+    from opendata.catalog.validate import validate_path
+
+    path = package_copy / "datapackages" / "dialogue-forum" / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    edit(descriptor)
+    path.write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
+    report = validate_path(path.parent, package_copy / "schemas")
+    assert [i.rule for i in report.packages[0].issues] == [rule]
+    assert report.packages[0].issues[0].file == str(path)

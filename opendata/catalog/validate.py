@@ -15,6 +15,7 @@ from opendata.catalog.build import schema_drift
 from opendata.catalog.checks import check_resource
 from opendata.catalog.loader import DESCRIPTOR, load_package, package_dirs
 from opendata.errors import PackageError
+from opendata.metadata import descriptor_issues
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,8 @@ def validate_package(directory: Path, schemas_dir: Path | None) -> PackageReport
                     finding.field,
                 )
             )
+    for rule, message in descriptor_issues(package):
+        report.issues.append(Issue(package.name, str(descriptor_path), rule, message))
     if schemas_dir is not None:
         try:
             drifts = schema_drift(directory, schemas_dir)
