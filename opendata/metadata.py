@@ -186,3 +186,33 @@ def descriptor_issues(package: Package) -> list[tuple[str, str]]:
                     ("data-package-v2", f"resource {resource.name}: a v2 package's tables say type: table")
                 )
     return issues
+
+
+def agent_fields(who: Agent) -> dict[str, str]:
+    fields = {"name": who.name, "name_english": who.name_english, "url": who.url}
+    return {key: value for key, value in fields.items() if value}
+
+
+def describe(package: Package, publishing: Publishing) -> dict[str, Any]:
+    """The dataset-level metadata as the API shows it (snake_case, only what is known)."""
+    code = frequency(package)
+    publisher = publishing.publisher(package)
+    contact = {
+        "name": publisher.name,
+        "email": publisher.email,
+        "url": publisher.url,
+        "phone": publisher.phone,
+    }
+    return {
+        "update_frequency": code
+        and {
+            "code": code,
+            "title": FREQUENCIES[code][0],
+            "title_english": FREQUENCIES[code][1],
+            "uri": frequency_iri(code),
+        },
+        "language": languages(package),
+        "publisher": agent_fields(publisher),
+        "source_creator": agent_fields(source_body(package)),
+        "contact_point": {key: value for key, value in contact.items() if value},
+    }

@@ -301,3 +301,27 @@ def test_validation_names_dataset_metadata_no_output_could_say(package_copy, edi
     report = validate_path(path.parent, package_copy / "schemas")
     assert [i.rule for i in report.packages[0].issues] == [rule]
     assert report.packages[0].issues[0].file == str(path)
+
+
+def test_the_api_says_frequency_languages_and_who_published_what(client, operated):
+    body = client.get("/api/v1/datasets/key-figures").get_json()
+    assert body["update_frequency"] == {
+        "code": "NEVER",
+        "title": "更新予定なし",
+        "title_english": "never",
+        "uri": "http://publications.europa.eu/resource/authority/frequency/NEVER",
+    }
+    assert body["language"] == ["ja", "en"]
+    assert body["publisher"] == body["contact_point"] == {"name": "Kanagawa open data project"}
+    assert body["source_creator"] == {"name": "神奈川県"}
+    assert body["coverage"] == {"start": "2004-04-01", "end": "2023-03-31"}
+    contact = operated.get("/api/v1/datasets/key-figures").get_json()["contact_point"]
+    assert contact == {
+        "name": "テスト運営者 (test data)",
+        "email": "opendata@operator.example",
+        "url": "https://operator.example/",
+        "phone": "045 000 0000",
+    }
+    shown = client.get("/api/3/action/package_show?id=key-figures").get_json()["result"]
+    extras = {e["key"]: e["value"] for e in shown["extras"]}
+    assert extras["frequency"] == body["update_frequency"]["uri"] and extras["language"] == "ja,en"

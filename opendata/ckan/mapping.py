@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from opendata import metadata
 from opendata.api.representations import dataset_url, remote_descriptor, resource_url
 from opendata.catalog.models import Package, Resource
 from opendata.errors import PackageError
@@ -147,6 +148,9 @@ def extras(package: Package) -> dict[str, str]:
         "local_government_code": spatial.get("localGovernmentCode"),
         "local_government_name": spatial.get("localGovernmentName"),
         "content_digest": f"sha256:{package.digest}",
+        # The keys ckanext-dcat's DCAT-AP profile reads for dct:accrualPeriodicity and dct:language.
+        "frequency": (code := metadata.frequency(package)) and metadata.frequency_iri(code),
+        "language": ",".join(metadata.languages(package)),
     }
     return {key: str(value) for key, value in values.items() if value not in (None, "")}
 
