@@ -153,10 +153,8 @@ THEME_TO_EU = {
 }
 
 
-def eu_themes(package: Package) -> list[tuple[str, str]]:
-    """(IRI, English label) of the EU data themes the package's theme maps to."""
-    codes = THEME_TO_EU.get(package.theme, ())
-    return [(f"{EU_AUTHORITY}data-theme/{code}", EU_THEMES[code]) for code in codes]
+def eu_theme_iri(code: str) -> str:
+    return f"{EU_AUTHORITY}data-theme/{code}"
 
 
 # A representative point per area (latitude, longitude): the prefectural office, as

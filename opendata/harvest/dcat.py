@@ -106,8 +106,7 @@ def add_distribution(
         graph.add((ref, DCTERMS.description, Literal(resource["description"])))
     url = URIRef(resource["url"])
     graph.add((ref, DCAT.accessURL, url))
-    graph.add((ref, DCATAP.availability, context.typed(graph, context.AVAILABILITY, SKOS.Concept)))
-    graph.add((context.AVAILABILITY, SKOS.prefLabel, Literal("stable", lang="en")))
+    graph.add((ref, DCATAP.availability, context.concept(graph, context.AVAILABILITY, "stable")))
     # The API answers JSON (and CSV) rows; its distribution says JSON, the formats are files.
     file_type = "JSON" if resource["format"] == "API" else resource["format"]
     graph.add(
@@ -149,7 +148,7 @@ def add_dataset(
     identifier = BNode()
     graph.add((identifier, RDF.type, ADMS.Identifier))
     graph.add((identifier, SKOS.notation, Literal(package["name"])))
-    publisher = metadata_publisher(graph, root, publishing, source)
+    publisher = context.agent(graph, root, publishing.publisher(source))
     page = context.typed(graph, f"{root}/datasets/{package['name']}", FOAF.Document)
     triples = [
         (RDF.type, DCAT.Dataset),
@@ -180,10 +179,6 @@ def add_dataset(
     for resource in package["resources"]:
         add_distribution(graph, root, ref, resource, licence)
     return ref
-
-
-def metadata_publisher(graph: Graph, root: str, publishing: metadata.Publishing, package: Package) -> URIRef:
-    return context.agent(graph, root, publishing.publisher(package))
 
 
 def _add_context(graph: Graph, ref: URIRef, entry: Entry, extras: dict[str, str]) -> None:
@@ -219,16 +214,12 @@ def _add_context(graph: Graph, ref: URIRef, entry: Entry, extras: dict[str, str]
         graph.add((rights, RDFS.label, Literal(extras["attribution"])))
 
 
-def add_service(
-    graph: Graph, root: str, catalog: URIRef, publisher: URIRef, operator: metadata.Agent
-) -> URIRef:
-    """The API as one named dcat:DataService on the catalog; datasets are added as served."""
+def add_service(graph: Graph, root: str, title: str, operator: metadata.Agent) -> URIRef:
+    """The API as one named dcat:DataService, run by the operator; datasets are added as served."""
     service = service_uri(root)
     description = URIRef(f"{root}/api/v1/openapi.json")
-    graph.add((catalog, DCAT.service, service))
     graph.add((service, RDF.type, DCAT.DataService))
-    graph.add((service, DCTERMS.title, Literal("神奈川県オープンデータ API", lang="ja")))
-    graph.add((service, DCTERMS.title, Literal("Kanagawa open data API", lang="en")))
+    graph.add((service, DCTERMS.title, Literal(title, lang="en")))
     graph.add((service, DCTERMS.description, Literal(
         "Rows of every table as JSON or CSV with filters, sorting and keyset paging; the "
         "OpenAPI document describes every endpoint.", lang="en")))  # fmt: skip
@@ -236,14 +227,10 @@ def add_service(
     graph.add((service, DCAT.endpointDescription, description))
     # Its endpoints implement what its own OpenAPI document specifies.
     graph.add((service, DCTERMS.conformsTo, context.typed(graph, str(description), DCTERMS.Standard)))
-    graph.add((service, DCTERMS.publisher, publisher))
+    graph.add((service, DCTERMS.publisher, context.agent(graph, root, operator)))
     graph.add((service, DCAT.keyword, Literal("API")))
     graph.add((service, DCAT.keyword, Literal("オープンデータ", lang="ja")))
-    theme = context.concept(
-        graph, URIRef(f"{metadata.EU_AUTHORITY}data-theme/GOVE"), metadata.EU_THEMES["GOVE"]
-    )
-    graph.add((theme, SKOS.inScheme, context.EU_THEME_SCHEME))
-    graph.add((service, DCAT.theme, theme))
+    graph.add((service, DCAT.theme, context.eu_theme(graph, "GOVE")))  # public-sector information
     context.contact_point(graph, service, operator)
     return service
 
@@ -264,8 +251,8 @@ def catalog_graph(
     publisher = context.agent(graph, root, publishing.operator)
     graph.add((catalog, RDF.type, DCAT.Catalog))
     graph.add((catalog, DCTERMS.title, Literal(title, lang="en")))
-    graph.add((catalog, DCTERMS.description, Literal(
-        "社会問題対策特別委員会資料（令和4年3月10日）の表と数値のオープンデータ", lang="ja")))  # fmt: skip
+    description = f"{publishing.operator.name}が公開するオープンデータのカタログ"
+    graph.add((catalog, DCTERMS.description, Literal(description, lang="ja")))
     graph.add((catalog, FOAF.homepage, context.typed(graph, f"{root}/", FOAF.Document)))
     for code in ("ja", "en"):
         iri = metadata.language_iri(code)
@@ -275,7 +262,8 @@ def catalog_graph(
     graph.add((catalog, DCTERMS.issued, Literal(ckan_time(issued), datatype=XSD.dateTime)))
     graph.add((catalog, DCTERMS.modified, Literal(ckan_time(modified), datatype=XSD.dateTime)))
     context.theme_taxonomies(graph, root, catalog)
-    service = add_service(graph, root, catalog, publisher, publishing.operator)
+    service = add_service(graph, root, title, publishing.operator)
+    graph.add((catalog, DCAT.service, service))
     licences = {lic["path"] for p in everything for lic in p.licenses[:1] if lic.get("path")}
     if len(licences) == 1:  # the catalog's metadata is under the licence all its datasets share
         graph.add((catalog, DCTERMS.license, context.licence(graph, licences.pop())))
@@ -305,15 +293,13 @@ def add_paging(graph: Graph, paging: Paging) -> None:
     graph.add((node, HYDRA.itemsPerPage, Literal(paging.size)))
 
 
-def dataset_graph(root: str, publishing: metadata.Publishing, entry: Entry, package: dict[str, Any]) -> Graph:
+def dataset_graph(
+    root: str, title: str, publishing: metadata.Publishing, entry: Entry, package: dict[str, Any]
+) -> Graph:
     """One dataset, with the API service that serves it (so its accessService resolves here)."""
     graph = new_graph()
     ref = add_dataset(graph, root, entry, package, publishing)
-    service = add_service(
-        graph, root, URIRef(root), context.agent(graph, root, publishing.operator), publishing.operator
-    )
-    graph.remove((URIRef(root), DCAT.service, service))
-    graph.add((service, DCAT.servesDataset, ref))
+    graph.add((add_service(graph, root, title, publishing.operator), DCAT.servesDataset, ref))
     return graph
 
 

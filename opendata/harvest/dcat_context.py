@@ -85,12 +85,16 @@ def theme_scheme(root: str) -> URIRef:
     return URIRef(f"{root}/#themes")
 
 
+def eu_theme(graph: Graph, code: str) -> URIRef:
+    theme = concept(graph, URIRef(metadata.eu_theme_iri(code)), metadata.EU_THEMES[code])
+    graph.add((theme, SKOS.inScheme, EU_THEME_SCHEME))
+    return theme
+
+
 def themes(graph: Graph, root: str, subject: URIRef, package: Package) -> None:
     """EU data themes, and beside them the catalog's own Japanese theme (the home page's grouping)."""
-    for iri, label in metadata.eu_themes(package):
-        theme = concept(graph, URIRef(iri), label)
-        graph.add((theme, SKOS.inScheme, EU_THEME_SCHEME))
-        graph.add((subject, DCAT.theme, theme))
+    for code in metadata.THEME_TO_EU.get(package.theme, ()):
+        graph.add((subject, DCAT.theme, eu_theme(graph, code)))
     if package.theme:
         own = concept(graph, URIRef(f"{root}/?theme={quote(package.theme)}"), package.theme, "ja")
         graph.add((own, SKOS.inScheme, theme_scheme(root)))

@@ -137,7 +137,7 @@ def dataset(key: str, extension: str) -> Response:
     def build() -> bytes:
         package = store.package(f"{root}/api/v1", entry.package.id)
         assert package is not None
-        graph = dcat.dataset_graph(root, publishing(), entry, package)
+        graph = dcat.dataset_graph(root, catalog_title(), publishing(), entry, package)
         return dcat.serialize(graph, extension)
 
     return document(store.memo(("dataset", root, extension, entry.package.id), build), extension)
