@@ -267,8 +267,8 @@ def catalog_graph(
     licences = {lic["path"] for p in everything for lic in p.licenses[:1] if lic.get("path")}
     if len(licences) == 1:  # the catalog's metadata is under the licence all its datasets share
         graph.add((catalog, DCTERMS.license, context.licence(graph, licences.pop())))
-    for package in everything:
-        context.area(graph, catalog, package)
+    for known in everything:
+        context.area(graph, catalog, known)
     for entry, package in items:
         ref = add_dataset(graph, root, entry, package, publishing)
         graph.add((catalog, DCAT.dataset, ref))

@@ -120,11 +120,10 @@ def dataset_terms(graph: Graph, ref: URIRef, package: Package) -> None:
         iri = metadata.language_iri(code)
         if iri:
             graph.add((ref, DCTERMS.language, typed(graph, iri, DCTERMS.LinguisticSystem)))
-    code = metadata.frequency(package)
-    if code:
-        graph.add(
-            (ref, DCTERMS.accrualPeriodicity, typed(graph, metadata.frequency_iri(code), DCTERMS.Frequency))
-        )
+    frequency = metadata.frequency(package)
+    if frequency:
+        iri = metadata.frequency_iri(frequency)
+        graph.add((ref, DCTERMS.accrualPeriodicity, typed(graph, iri, DCTERMS.Frequency)))
 
 
 def typed(graph: Graph, iri: str, cls: URIRef) -> URIRef:
