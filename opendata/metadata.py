@@ -78,7 +78,7 @@ class Publishing:
         """The dataset's publisher: the operator, or the package's own body on its own deployment."""
         if not self.operator_is_publisher:
             return self.operator
-        body = source_body(package)
+        body = package_body(package)
         # The deployment is the body's own, so the operator's contact details are the body's.
         return Agent(
             body.key,
@@ -91,15 +91,28 @@ class Publishing:
         )
 
 
-def source_body(package: Package) -> Agent:
-    """Who issued the source report: the package's `publisher`, else its first source's publisher."""
+def package_body(package: Package) -> Agent:
+    """The package's publishing body: its `publisher` object, else its first source's publisher."""
     declared = package.descriptor.get("publisher") or {}
-    spatial = package.descriptor.get("spatial") or {}
-    code = str(declared.get("localGovernmentCode") or spatial.get("localGovernmentCode") or "")
-    name = str(declared.get("title") or package.source.get("publisher") or "")
-    # A 6-digit code ending 0000x (xx000 + check digit) is a prefecture.
+    if declared.get("title"):
+        return _body(str(declared["title"]), str(declared.get("localGovernmentCode") or ""),
+                     str(declared.get("titleEnglish") or ""))  # fmt: skip
+    return report_body(package)
+
+
+def report_body(package: Package) -> Agent:
+    """Who issued the source report (sources[0].publisher), with its code where the package gives it."""
+    name = str(package.source.get("publisher") or "")
+    for known in (package.descriptor.get("publisher") or {}, package.descriptor.get("spatial") or {}):
+        if name and name in (known.get("title"), known.get("localGovernmentName")):
+            code, english = str(known.get("localGovernmentCode") or ""), str(known.get("titleEnglish") or "")
+            return _body(name, code, english)
+    return _body(name, "", "")
+
+
+def _body(name: str, code: str, english: str) -> Agent:
+    # A 全国地方公共団体コード xx000 + check digit is a prefecture.
     kind = PREFECTURE_TYPE if len(code) == 6 and code[2:5] == "000" else ""
-    english = str(declared.get("titleEnglish") or "")
     return Agent(key=code or "source", name=name, name_english=english, kind=kind)
 
 
@@ -211,6 +224,6 @@ def describe(package: Package, publishing: Publishing) -> dict[str, Any]:
         },
         "language": languages(package),
         "publisher": agent_fields(publisher),
-        "source_creator": agent_fields(source_body(package)),
+        "source_creator": agent_fields(report_body(package)),
         "contact_point": {key: value for key, value in contact.items() if value},
     }

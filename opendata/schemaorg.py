@@ -119,7 +119,7 @@ def _temporal(coverage: dict[str, str | None]) -> str | None:
 def _report(source: dict[str, Any], package: Package) -> dict[str, Any] | None:
     if not source:
         return None
-    body = organization(metadata.source_body(package))
+    body = organization(metadata.report_body(package))
     report = {
         "@type": "Report",
         "name": source.get("title"),

@@ -325,3 +325,28 @@ def test_the_api_says_frequency_languages_and_who_published_what(client, operate
     shown = client.get("/api/3/action/package_show?id=key-figures").get_json()["result"]
     extras = {e["key"]: e["value"] for e in shown["extras"]}
     assert extras["frequency"] == body["update_frequency"]["uri"] and extras["language"] == "ja,en"
+
+
+def test_a_packages_own_publisher_object_names_the_body_on_its_own_deployment(package_copy):
+    from opendata.app import create_app
+
+    path = package_copy / "datapackages" / "key-figures" / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    descriptor["publisher"] = {"localGovernmentCode": "141003", "title": "横浜市", "titleEnglish": "Yokohama"}
+    path.write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
+    client = create_app(
+        {
+            "PACKAGES_DIR": str(package_copy / "datapackages"),
+            "CACHE_DIR": str(package_copy / "cache"),
+            "OPERATOR_IS_PUBLISHER": True,
+        }
+    ).test_client()
+    graph = turtle(client, "/dataset/key-figures.ttl")
+    body = URIRef("http://localhost/#publisher-141003")
+    assert graph.value(dataset_ref("key-figures"), DCTERMS.publisher) == body
+    names = set(graph.objects(body, URIRef("http://xmlns.com/foaf/0.1/name")))
+    assert names == {Literal("横浜市", lang="ja"), Literal("Yokohama", lang="en")}
+    assert graph.value(body, DCTERMS.type) is None  # a city is no prefecture: no type is guessed
+    report = graph.value(dataset_ref("key-figures"), URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"))
+    assert graph.value(report, DCTERMS.creator) == URIRef("http://localhost/#publisher-140007")  # as printed
+    assert shacl_results(graph, "shapes") == set() == shacl_results(graph, "range")

@@ -156,6 +156,6 @@ def source_report(graph: Graph, root: str, subject: URIRef, package: Package) ->
         graph.add((report, DCTERMS.title, Literal(source["titleEnglish"], lang="en")))
     if source.get("date"):
         graph.add((report, DCTERMS.issued, Literal(source["date"], datatype=XSD.date)))
-    body = agent(graph, root, metadata.source_body(package))
+    body = agent(graph, root, metadata.report_body(package))
     graph.add((report, DCTERMS.creator, body))
     graph.add((report, DCTERMS.publisher, body))
