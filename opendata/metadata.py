@@ -31,7 +31,8 @@ FREQUENCIES = {
 # Descriptor language codes (BCP 47) to the EU language authority table (ISO 639-2/B).
 LANGUAGES = {"ja": "JPN", "en": "ENG"}
 # The e-Stat LOD IRI of a 統計に用いる標準地域コード: "C", the 5-digit code (the 全国地方公共団体コード
-# without its check digit), and the day the code took effect (1970-04-01 for every prefecture).
+# without its check digit), and the day the code took effect (1970-04-01 for every prefecture),
+# e.g. C41000-19700401 for 佐賀県 (data.e-stat.go.jp/lodw/data/sac/ explains the "C").
 ESTAT_AREA = "http://data.e-stat.go.jp/lod/sac/C{code}-19700401"
 # ADMS publisher type of a prefecture (a regional authority), for the source's creator.
 ADMS_PUBLISHER_TYPE = "http://purl.org/adms/publishertype/"
@@ -137,13 +138,19 @@ def language_iri(code: str) -> str | None:
     return f"{EU_AUTHORITY}language/{eu}" if eu else None
 
 
-def area(package: Package) -> tuple[str, str, str] | None:
-    """(e-Stat LOD IRI, 全国地方公共団体コード, name) of the area the package covers."""
+def area(package: Package) -> tuple[str | None, str, str] | None:
+    """(e-Stat LOD IRI, 全国地方公共団体コード, name) of the area the package covers.
+
+    Only a prefecture's IRI is certain from its code alone (its code has not changed since
+    1970-04-01); a municipality's carries the day its code took effect, which the descriptor
+    does not give, so it gets no IRI rather than a guessed one.
+    """
     spatial = package.descriptor.get("spatial") or {}
     code = str(spatial.get("localGovernmentCode") or "")
     if len(code) != 6 or not code.isdigit():
         return None
-    return ESTAT_AREA.format(code=code[:5]), code, str(spatial.get("localGovernmentName") or "")
+    iri = ESTAT_AREA.format(code=code[:5]) if code[2:5] == "000" else None
+    return iri, code, str(spatial.get("localGovernmentName") or "")
 
 
 EU_THEMES = {

@@ -102,7 +102,9 @@ def _place(package: Package) -> dict[str, Any] | None:
     if found is None:
         return None
     iri, code, name = found
-    place: dict[str, Any] = {"@type": "Place", "name": name, "identifier": code, "sameAs": iri}
+    place: dict[str, Any] = {"@type": "Place", "name": name, "identifier": code}
+    if iri:
+        place["sameAs"] = iri
     point = metadata.COORDINATES.get(code)
     if point is not None:
         place["geo"] = {"@type": "GeoCoordinates", "latitude": point[0], "longitude": point[1]}

@@ -350,3 +350,23 @@ def test_a_packages_own_publisher_object_names_the_body_on_its_own_deployment(pa
     report = graph.value(dataset_ref("key-figures"), URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"))
     assert graph.value(report, DCTERMS.creator) == URIRef("http://localhost/#publisher-140007")  # as printed
     assert shacl_results(graph, "shapes") == set() == shacl_results(graph, "range")
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("140007", ("http://data.e-stat.go.jp/lod/sac/C14000-19700401", "140007", "神奈川県")),
+        ("141003", (None, "141003", "神奈川県")),  # a city's IRI carries a date the code does not give
+        ("14000", None),
+        ("", None),
+    ],
+)
+def test_the_area_iri_is_given_only_where_the_code_alone_fixes_it(code, expected):
+    from dataclasses import replace
+
+    package = CATALOG.get("dialogue-forum")
+    descriptor = {
+        **package.descriptor,
+        "spatial": {"localGovernmentCode": code, "localGovernmentName": "神奈川県"},
+    }
+    assert metadata.area(replace(package, descriptor=descriptor)) == expected

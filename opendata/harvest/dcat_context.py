@@ -73,7 +73,7 @@ def area(graph: Graph, subject: URIRef, package: Package) -> None:
     if found is None:
         return
     iri, code, name = found
-    place = URIRef(iri)
+    place = URIRef(iri) if iri else BNode()
     graph.add((subject, DCTERMS.spatial, place))
     graph.add((place, RDF.type, DCTERMS.Location))
     graph.add((place, SKOS.notation, Literal(code)))
