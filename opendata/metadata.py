@@ -51,10 +51,6 @@ class Agent:
     phone: str = ""
     kind: str = ""  # an ADMS publisher type code, e.g. RegionalAuthority
 
-    @property
-    def has_contact(self) -> bool:
-        return bool(self.url or self.email or self.phone)
-
 
 @dataclass(frozen=True)
 class Publishing:
@@ -128,8 +124,10 @@ def frequency_iri(code: str) -> str:
 
 
 def languages(package: Package) -> list[str]:
-    """The package's languages (BCP 47), Japanese when the descriptor says none."""
-    found = package.descriptor.get("language") or ["ja"]
+    """The package's languages (BCP 47), Japanese when the descriptor says none (or nonsense)."""
+    found = package.descriptor.get("language")
+    if not isinstance(found, list) or not found:
+        return ["ja"]
     return [str(code) for code in found]
 
 
