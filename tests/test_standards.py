@@ -370,3 +370,16 @@ def test_the_area_iri_is_given_only_where_the_code_alone_fixes_it(code, expected
         "spatial": {"localGovernmentCode": code, "localGovernmentName": "神奈川県"},
     }
     assert metadata.area(replace(package, descriptor=descriptor)) == expected
+
+
+def test_the_shapes_catch_what_the_old_documents_did_wrong(client):
+    """The validator setup is live: the defects this catalog once had are found again."""
+    graph = turtle(client, "/dataset/key-figures.ttl")
+    ref = dataset_ref("key-figures")
+    graph.add((ref, URIRef("http://www.w3.org/ns/adms#identifier"), Literal("key-figures")))
+    distribution = next(graph.objects(ref, DCAT.distribution))
+    graph.remove((distribution, URIRef("http://data.europa.eu/r5r/availability"), None))
+    adms = "http://www.w3.org/ns/adms#identifier"
+    assert ("Violation", str(ref), adms) in shacl_results(graph, "shapes")
+    availability = ("Warning", str(distribution), "http://data.europa.eu/r5r/availability")
+    assert availability in shacl_results(graph, "shapes_recommended")
