@@ -10,7 +10,12 @@ from flask.testing import FlaskClient
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ROOT / "datapackages"
 SCHEMAS = ROOT / "schemas"
-REPORT_TEXT = ROOT.parent / "shared" / "source" / "kanagawa-2022-03-10-social-issues-committee.txt"
+REPORT_NAME = "kanagawa-2022-03-10-social-issues-committee.txt"
+# The report the packages are derived from, kept beside them as their provenance.
+REPORT_TEXT = PACKAGES / "_source" / REPORT_NAME
+# The working copy shared outside the repository, where one exists.
+SHARED_REPORT_TEXT = ROOT.parent / "shared" / "source" / REPORT_NAME
+REPORT_FIGURES = ROOT / "tests" / "report_figures"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -55,6 +60,14 @@ def published_app(packages: Path, tmp: Path, **settings):
 def shipped_releases(tmp_path_factory) -> Path:
     """The shipped packages, published once per test session."""
     return publish_all(PACKAGES, tmp_path_factory.mktemp("releases"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def serve_shipped_releases(shipped_releases):
+    """An app created without RELEASES_DIR serves the session's releases, never var/releases."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OPENDATA_RELEASES_DIR", str(shipped_releases))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -62,12 +62,6 @@ def write(root: Path) -> Path:
             "sources": [{"title": "テスト", "section": "1(1)", "page": 3}],
         }
     )
-    # The long table's documented way back to a wide layout: regions down, years across.
-    descriptor["resources"][0]["pivot"] = {
-        "index": ["region"],
-        "columns": "fiscal_year",
-        "values": ["consultations"],
-    }
     descriptor_path.write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
     return directory
 

@@ -49,7 +49,7 @@ def test_serve_refuses_an_invalid_package(package_copy):
     env = {**os.environ, "OPENDATA_RELEASES_DIR": str(package_copy / "releases")}
     result = run("serve", "--packages", str(only), "--port", "1", env=env)
     assert result.returncode == 1
-    assert "[sum]" in result.stderr and "row 2, field total" in result.stderr
+    assert "[sum-long]" in result.stderr and "row 5, field consultations" in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("opendata: error: not serving")
 
 

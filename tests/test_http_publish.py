@@ -21,7 +21,7 @@ NAME = "sample-uploads"
 URL = f"/api/v1/datasets/{NAME}/releases"
 OURS = {"localGovernmentCode": "140007", "title": "神奈川県", "titleEnglish": "Kanagawa Prefecture"}
 THEIRS = {
-    "localGovernmentCode": "999999",
+    "localGovernmentCode": "999997",
     "title": "サンプル市（テスト用）",
     "titleEnglish": "Sample City (test data)",
 }

@@ -1,7 +1,8 @@
 """Publishers: each dataset names one; the catalog lists them and filters by them everywhere.
 
 The shipped catalog has one publisher, 神奈川県. A second one appears only here, in test
-sample data labelled as such (サンプル市 is no real municipality, 999999 no real code).
+sample data labelled as such: サンプル市 is no real municipality, and 999997 no real code
+(there is no prefecture 99; the 7 is the check digit the code's first five digits give).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from tests.crafted import write_package
 
 KANAGAWA = {"localGovernmentCode": "140007", "title": "神奈川県", "titleEnglish": "Kanagawa Prefecture"}
 SAMPLE = {
-    "localGovernmentCode": "999999",
+    "localGovernmentCode": "999997",
     "title": "サンプル市（テスト用）",
     "titleEnglish": "Sample City (test data)",
 }
@@ -55,9 +56,9 @@ def test_the_api_lists_publishers_with_their_datasets(client):
     body = client.get("/api/v1/publishers").get_json()
     assert {(p["name"], p["local_government_code"], p["datasets"]) for p in body["publishers"]} == {
         ("kanagawa-prefecture", "140007", 1),
-        ("sample-city-test-data", "999999", 2),
+        ("sample-city-test-data", "999997", 2),
     }
-    one = client.get("/api/v1/publishers/999999").get_json()
+    one = client.get("/api/v1/publishers/999997").get_json()
     assert one["title"] == SAMPLE["title"] and [d["name"] for d in one["datasets"]] == [
         "sample-city-other-table",
         "sample-city-table",
@@ -76,7 +77,7 @@ def test_the_api_lists_publishers_with_their_datasets(client):
 def test_the_catalog_filters_by_publisher(client, publisher, names):
     body = client.get(f"/api/v1/datasets?publisher={publisher}").get_json()
     assert [d["name"] for d in body["datasets"]] == names
-    assert all(d["publisher"]["name"] for d in body["datasets"])
+    assert all(d["organization"]["name"] for d in body["datasets"])
     assert f"publisher={publisher}" in body["links"]["self"]
 
 
@@ -118,7 +119,7 @@ def test_the_ckan_push_makes_one_organization_per_publisher(packages):
         "sample-city-other-table": "sample-city-test-data",
     }
     org = fake.organization_show({"id": "sample-city-test-data"}, None)
-    assert org["title"] == SAMPLE["title"] and "999999" in org["description"]
+    assert org["title"] == SAMPLE["title"] and "999997" in org["description"]
 
 
 def test_every_shipped_package_names_its_publisher():

@@ -271,26 +271,6 @@ def test_web_facet_on_an_unknown_field_is_a_400(client):
     get(client, f"/datasets/{sample.NAME}?f_nope=1", status=400)
 
 
-def test_the_pivot_hint_links_the_printed_wide_layout(client):
-    links = client.get(f"/api/v1/datasets/{sample.NAME}").get_json()["resources"][0]["links"]
-    wide = client.get(links["summary_wide"]).get_json()
-    years = dict.fromkeys(r["fiscal_year"] for r in sample.reference_rows())  # first appearance
-    assert wide["fields"] == ["region", *(f"sum_consultations_{y}" for y in years)]
-    long = group_by(sample.reference_rows(), ["region", "fiscal_year"], ["sum:consultations"])
-    assert sum(v for r in wide["rows"] for k, v in r.items() if k != "region" and v) == sum(
-        g["sum_consultations"] or 0 for g in long
-    )
-    page = get(client, f"/datasets/{sample.NAME}")
-    download = page.find("a", data_format="xlsx-wide").attrs["href"]
-    sheet = openpyxl.load_workbook(io.BytesIO(client.get(download).data))["データ"]
-    header, *values = list(sheet.iter_rows(values_only=True))
-    assert header == (
-        "地域",
-        *(str(y) for y in dict.fromkeys(r["fiscal_year"] for r in sample.reference_rows())),
-    )
-    assert [list(v) for v in values] == [list(r.values()) for r in wide["rows"]]
-
-
 ODD = [
     "",
     ",",

@@ -14,5 +14,11 @@ from opendata.harvest.records import published
 
 def init_app(app: Flask) -> None:
     published(app.extensions, app.config)  # built before workers fork; rebuilt per new release
+
+    @app.before_request
+    def current_harvest_view() -> None:
+        # Every output (the pages' JSON-LD too) reads extensions["opendata.harvest"]: keep it current.
+        published(app.extensions, app.config)
+
     app.register_blueprint(actions.bp)
     app.register_blueprint(documents.bp)

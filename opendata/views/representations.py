@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from opendata import metadata
 from opendata.catalog.models import Package, Publisher, Resource
 from opendata.formats import registry
 from opendata.publish.releases import Release
@@ -70,6 +71,7 @@ def dataset_summary(service: DataService, api: str, package: Package) -> dict[st
         "title": package.title,
         "title_english": package.title_english,
         "description": package.description,
+        "description_english": package.description_english,
         "keywords": list(package.keywords),
         "theme": package.theme,
         "version": package.version,
@@ -78,7 +80,9 @@ def dataset_summary(service: DataService, api: str, package: Package) -> dict[st
         "coverage": service.coverage(package),
         "license": licence(package),
         "source": package.source,
-        "publisher": publisher_dict(api, package.publisher) if package.publisher else None,
+        # The publishing body the catalog lists and filters by (/publishers); `publisher` in a
+        # dataset's detail is who publishes the dataset in DCAT's sense (opendata.metadata).
+        "organization": publisher_dict(api, package.publisher) if package.publisher else None,
         "resources": [
             {
                 "name": r.name,
@@ -97,6 +101,7 @@ def dataset_detail(service: DataService, api: str, package: Package) -> dict[str
     body = dataset_summary(service, api, package)
     body["contributors"] = package.descriptor.get("contributors", [])
     body["release"] = release_summary(api, package)
+    body.update(metadata.describe(package, metadata.Publishing.from_settings(service.settings)))
     body["versions"] = [
         {
             "version": package.version,
@@ -118,12 +123,15 @@ def resource_detail(service: DataService, api: str, package: Package, resource: 
         "title": resource.title,
         "title_english": resource.title_english,
         "description": resource.description,
+        "description_english": resource.description_english,
         "rows": service.row_count(package, resource),
         "format": "csv",
         "mediatype": "text/csv",
         "bytes": resource.descriptor.get("bytes"),
         "hash": resource.descriptor.get("hash"),
         "schema": resource.schema,
+        "sources": list(resource.descriptor.get("sources", [])),  # where the table is printed
+        "pivot": resource.descriptor.get("pivot"),
         "links": resource_links(api, package, resource),
     }
 

@@ -9,8 +9,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
-from opendata import errors
+from opendata import errors, schemaorg
+from opendata.catalog.models import Package
 from opendata.context import api_url, service
+from opendata.metadata import Publishing
 from opendata.publish import diff as diffs
 from opendata.views import representations as rep
 from opendata.web import context, dataset_page, listing
@@ -104,7 +106,7 @@ def dataset(name: str, asked: dataset_page.PreviewRequest) -> str:
         rep.dataset_detail(data, api_url(), package),
         asked,
         lang=current_language(),
-        page_url=api_url().removesuffix("/api/v1") + f"/datasets/{package.name}",
+        site=schema_org_site(package),
         page_size=config["WEB_PREVIEW_ROWS"],
         max_pages=config["WEB_PREVIEW_PAGES"],
         max_json_rows=config["MAX_PAGE_SIZE"],
@@ -136,6 +138,17 @@ def diff(name: str, older: str | None, newer: str | None) -> str:
     found = diffs.compare(old, new, limit=current_app.config["WEB_PREVIEW_ROWS"])
     csv_url = f"{api_url()}/datasets/{name}/diff.csv?from={old.release_id}&to={new.release_id}"
     return render_template("diff.html", package=data.package(name), diff=found, csv_url=csv_url)
+
+
+def schema_org_site(package: Package) -> schemaorg.Site:
+    """Where the page's JSON-LD says the dataset lives: the same as /dataset/<name>.schemaorg.jsonld."""
+    harvest = current_app.extensions["opendata.harvest"].catalog.find(package.name)
+    return schemaorg.Site(
+        api_url().removesuffix("/api/v1"),
+        str(current_app.config.get("API_TITLE", "Kanagawa open data")),
+        Publishing.from_settings(current_app.config),
+        harvest.modified if harvest is not None else None,
+    )
 
 
 @bp.after_request
