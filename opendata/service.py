@@ -14,6 +14,7 @@ from opendata.catalog.models import Package, Resource
 from opendata.catalog.search import SearchIndex
 from opendata.errors import DatasetNotFound, ResourceNotFound
 from opendata.exports.files import Downloads
+from opendata.query.cursors import cursor_secret
 from opendata.query.engine import Engine
 from opendata.query.store import Store, quote
 
@@ -32,10 +33,13 @@ class DataService:
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> DataService:
         catalog = load_catalog(Path(settings["PACKAGES_DIR"]))
-        store = Store(Path(settings["CACHE_DIR"]))
+        store = Store(
+            Path(settings["CACHE_DIR"]), settings["QUERY_TIME_LIMIT"], settings["QUERY_RETRY_AFTER"]
+        )
         for package in catalog:
             store.ensure(package)  # build before workers fork, so start-up cost is paid once
-        engine = Engine(store, settings["COUNT_CACHE_SIZE"])
+        secret = cursor_secret(settings["CURSOR_SECRET"], Path(settings["CACHE_DIR"]))
+        engine = Engine(store, settings["COUNT_CACHE_SIZE"], secret)
         return cls(
             catalog,
             store,

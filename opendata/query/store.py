@@ -12,24 +12,29 @@ instead of converting every cell on every request.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
 import os
 import re
 import sqlite3
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 
 from opendata.catalog.models import Field, Package, Resource
-from opendata.errors import PackageError
+from opendata.errors import PackageError, QueryTimeout
 
 # Numbers get no affinity (BLOB): SQLite then keeps 7 an INTEGER and 85.0 a REAL exactly as
 # loaded, where REAL or NUMERIC affinity would turn one into the other.
 SQL_TYPES = {"integer": "INTEGER", "number": "BLOB", "boolean": "INTEGER", "year": "INTEGER"}
 BATCH = 10_000
+# SQLite calls the progress handler every this many virtual-machine instructions (as Datasette).
+PROGRESS_STEPS = 1000
 # Bumped whenever the way a store is built changes, so stale stores are never reused.
 STORE_FORMAT = 4
 # Columns holding each row as rendered at build time. Only a field named exactly so could
@@ -78,8 +83,10 @@ class TableInfo:
 class Store:
     """Builds (once) and opens the SQLite file of each package."""
 
-    def __init__(self, cache_dir: Path) -> None:
+    def __init__(self, cache_dir: Path, time_limit_ms: int = 0, retry_after: int = 1) -> None:
         self.directory = Path(cache_dir) / "store"
+        self.time_limit_ms = time_limit_ms  # 0: no limit
+        self.retry_after = retry_after
         self._local = threading.local()
         self._info: dict[tuple[str, str], TableInfo] = {}
         # Digests and built store paths by package object: a package's digest hashes all its
@@ -130,11 +137,41 @@ class Store:
             connection = sqlite3.connect(
                 f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False
             )
+            connection.set_progress_handler(self._past_deadline, PROGRESS_STEPS)
             connection.execute("PRAGMA query_only = 1")
             connection.execute("PRAGMA cache_size = -65536")
             connection.execute("PRAGMA mmap_size = 1073741824")
             connections[path] = connection
         return connection
+
+    def _past_deadline(self) -> bool:
+        """SQLite's progress handler: a true answer interrupts the running statement."""
+        deadline = getattr(self._local, "deadline", None)
+        return deadline is not None and time.monotonic() > deadline
+
+    @contextlib.contextmanager
+    def time_limit(self) -> Iterator[None]:
+        """Statements run inside have TIME_LIMIT ms between them; over it is a QueryTimeout (503).
+
+        No request can then hold a worker with a pathological filter; the client is told
+        when to try again. Build-time queries run outside and are not limited.
+        """
+        if not self.time_limit_ms:
+            yield
+            return
+        self._local.deadline = time.monotonic() + self.time_limit_ms / 1000
+        try:
+            yield
+        except sqlite3.OperationalError as error:
+            if "interrupted" not in str(error):
+                raise
+            raise QueryTimeout(
+                f"the query took longer than {self.time_limit_ms} ms and was stopped; "
+                "narrow the filters or try again later",
+                retry_after=self.retry_after,
+            ) from None
+        finally:
+            self._local.deadline = None
 
     def info(self, package: Package, resource: Resource) -> TableInfo:
         key = (self.digest(package), resource.name)
