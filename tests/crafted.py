@@ -16,12 +16,14 @@ def write_package(
     fields: list[dict[str, Any]],
     rows: list[list[Any]],
     primary_key: list[str] | None = None,
+    lineterminator: str = "\n",
 ) -> Path:
+    """A package of one resource; with CR in a cell, pass lineterminator="\r\n" so it is quoted."""
     directory = root / name
     (directory / "data").mkdir(parents=True)
     data = directory / "data" / f"{name}.csv"
     with data.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
+        writer = csv.writer(handle, lineterminator=lineterminator)
         writer.writerow([f["name"] for f in fields])
         writer.writerows(rows)
     schema: dict[str, Any] = {"fields": fields, "missingValues": [""]}

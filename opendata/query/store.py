@@ -36,12 +36,12 @@ BATCH = 10_000
 # SQLite calls the progress handler every this many virtual-machine instructions (as Datasette).
 PROGRESS_STEPS = 1000
 # Bumped whenever the way a store is built changes, so stale stores are never reused.
-STORE_FORMAT = 4
+STORE_FORMAT = 5
 # Columns holding each row as rendered at build time. Only a field named exactly so could
 # clash, and the build refuses one (a field named with "__" cannot be filtered anyway).
 ROW_JSON = "__row_json"  # the row's JSON object, all fields, UTF-8
-ROW_CSV = "__row_csv"  # the row's CSV line in UTF-8 with LF line ends, all fields, no terminator
-ROW_CSV_EXCEL = "__row_csv_excel"  # the line for the Excel flavours (CRLF); NULL when the same
+ROW_CSV = "__row_csv"  # the row's CSV line in UTF-8, all fields, no terminator (CR and LF quoted)
+ROW_CSV_EXCEL = "__row_csv_excel"  # the line for the Excel flavours (neutralised); NULL when the same
 RENDERED_COLUMNS = (ROW_JSON, ROW_CSV, ROW_CSV_EXCEL)
 
 
@@ -249,17 +249,9 @@ def _load_resource(connection: sqlite3.Connection, resource: Resource) -> None:
     )
 
 
-class _Lines:
-    """A file for csv.writer that keeps each written row as one string."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.write = self.lines.append
-
-
-# A line holding none of these needs no formula neutralising and quotes the same with
-# CRLF as with LF (only a carriage return is quoted under one and not the other).
-_EXCEL_MAY_DIFFER = re.compile("[=+\\-@\t\r]")
+# A line holding none of these needs no formula neutralising (a leading space matters only
+# before one of the formula characters, which are listed).
+_EXCEL_MAY_DIFFER = re.compile("[=+\\-@\t\r\n]")
 
 
 def _renderer(resource: Resource):
@@ -270,7 +262,7 @@ def _renderer(resource: Resource):
     line csv.writer gets the values themselves, which it writes exactly as those converters
     do (None as nothing, floats by repr), except booleans.
     """
-    from opendata.exports.csv_export import CsvFormat, cell_converters  # it imports this module
+    from opendata.exports.csv_export import CsvFormat, RowLines, cell_converters  # it imports this module
 
     names = [f.name for f in resource.fields]
     booleans = [i for i, f in enumerate(resource.fields) if f.type == "boolean"]
@@ -279,10 +271,8 @@ def _renderer(resource: Resource):
         cell_converters(resource, names, plain),
         cell_converters(resource, names, excel),
     )
-    plain_out, excel_out = _Lines(), _Lines()
-    plain_writer = csv.writer(plain_out, lineterminator=plain.line_terminator)
-    excel_writer = csv.writer(excel_out, lineterminator=excel.line_terminator)
-    plain_end, excel_end = -len(plain.line_terminator), -len(excel.line_terminator)
+    plain_out, excel_out = RowLines(), RowLines()
+    plain_writer, excel_writer = plain_out.writer(), excel_out.writer()
 
     def with_booleans(row: list, convert) -> list:
         values = list(row)
@@ -291,19 +281,16 @@ def _renderer(resource: Resource):
         return values
 
     def render(batch: list[list]) -> list[list]:
-        plain_out.lines.clear()
         if booleans:
             plain_writer.writerows([with_booleans(row, plain_cells[booleans[0]]) for row in batch])
         else:
             plain_writer.writerows(batch)
         out = []
-        for row, plain_line in zip(batch, plain_out.lines, strict=True):
-            plain_text = plain_line[:plain_end]
+        for row, plain_text in zip(batch, plain_out.texts(), strict=True):
             excel_line = None
             if _EXCEL_MAY_DIFFER.search(plain_text):
-                excel_out.lines.clear()
                 excel_writer.writerow([c(v) for c, v in zip(excel_cells, row, strict=True)])
-                excel_text = excel_out.lines[0][:excel_end]
+                excel_text = excel_out.texts()[0]
                 if excel_text != plain_text:
                     excel_line = excel_text.encode()
             values = with_booleans(row, lambda v: v if v is None else bool(v)) if booleans else row
