@@ -44,7 +44,7 @@ CORPUS = [
     "－",
     "＠SUM(1;2)",
     "\u3000=1+1",
-    "=HYPERLINK(\"http://example.invalid\";\"x\")",
+    '=HYPERLINK("http://example.invalid";"x")',
     "普通の値",
     "",
 ]

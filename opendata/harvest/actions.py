@@ -301,11 +301,11 @@ def call(name: str) -> Response:
     return envelope(name, root, 200, success=True, result=result)
 
 
-@bp.route("/api/3", methods=METHODS, defaults={"rest": ""})
+@bp.route("/api/3", methods=METHODS)
 @bp.route("/api/3/<path:rest>", methods=METHODS)
-@bp.route("/api/action", methods=METHODS, defaults={"rest": ""})
+@bp.route("/api/action", methods=METHODS)
 @bp.route("/api/action/<path:rest>", methods=METHODS)
-def elsewhere(rest: str) -> Response:
+def elsewhere(rest: str = "") -> Response:
     """Anything else under CKAN's API paths: a 404 in CKAN's envelope, not a web page."""
     error = NotFound(f"nothing at {request.path}; actions are at /api/3/action/<name>")
     return envelope("package_list", base_url(), error.status, success=False, error=error.error())

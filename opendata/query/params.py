@@ -111,7 +111,9 @@ def _in_enum(field_: Field, value: Any, key: str) -> Any:
 
 
 def parse_filter(resource: Resource, key: str, raw: str) -> Filter:
-    name, _, op = key.partition("__")
+    name, separator, op = key.partition("__")
+    if separator and not op:
+        raise InvalidParameter(f"{key}: name an operator after __, e.g. {name}__gte", parameter=key)
     op = op or "eq"
     field_ = resource.field(name)
     if field_ is None:
