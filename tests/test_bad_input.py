@@ -343,6 +343,16 @@ def test_ckan_api_answers_in_ckans_envelope(client, method, url, body, status, k
     assert_no_internals(json.dumps(envelope["error"], ensure_ascii=False))
 
 
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+@pytest.mark.parametrize("url", ["/", "/datasets", "/datasets/key-figures"])
+def test_catalog_pages_refuse_other_methods_with_an_html_page(client, method, url):
+    response = client.open(url, method=method, headers={"Accept": "text/html"})
+    assert response.status_code == 405
+    assert response.mimetype == "text/html"
+    assert "GET" in response.headers["Allow"]
+    assert '<html lang="ja"' in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(("url", "status"), WEB_CASES)
 def test_catalog_pages_answer_an_accessible_html_page(client, url, status):
     response = client.get(url, headers={"Accept": "text/html"})
