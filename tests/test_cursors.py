@@ -80,3 +80,9 @@ def test_the_generated_key_is_kept_private_and_shared(tmp_path):
     assert stat.S_IMODE((tmp_path / SECRET_FILE).stat().st_mode) == 0o600
     assert len(first) == 64
     assert cursor_secret("configured", tmp_path) == b"configured"
+
+
+def test_a_cursor_holds_whatever_order_the_parameters_come_in(client):
+    page = client.get(f"{ROWS}?limit=1&fiscal_year__gte=2000&page__gte=1").get_json()
+    response = client.get(f"{ROWS}?page__gte=1&cursor={page['next']}&fiscal_year__gte=2000&limit=1")
+    assert response.status_code == 200

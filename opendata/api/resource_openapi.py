@@ -181,6 +181,14 @@ PROBLEM_SCHEMA = {
 }
 
 
+def next_link(resource: Resource) -> dict[str, Any]:
+    """The next page: the same query with the `next` cursor (what `next_url` spells out)."""
+    names = [p["name"] for p in [*filter_parameters(resource), *control_parameters(resource)]]
+    parameters = {f"query.{name}": f"$request.query.{name}" for name in names}
+    parameters.update({"query.cursor": "$response.body#/next", "query.limit": "$request.query.limit"})
+    return {"operationId": "rows", "parameters": parameters, "description": "The next page of this query."}
+
+
 def resource_document(package: Package, resource: Resource, *, max_page_size: int, api_version: str) -> dict:
     """The OpenAPI 3.0 document of one resource's rows and rows.csv operations."""
     base = f"/api/v1/datasets/{package.name}/resources/{resource.name}"
@@ -208,6 +216,7 @@ def resource_document(package: Package, resource: Resource, *, max_page_size: in
                 "description": "A page of rows",
                 "headers": {"X-Total-Count": {"schema": {"type": "integer", "minimum": 0}}},
                 "content": {"application/json": {"schema": page}},
+                "links": {"next": next_link(resource)},
             },
             "304": {"description": "Not modified"},
             **_errors(400, 404, 414, 503),

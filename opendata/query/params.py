@@ -46,9 +46,11 @@ class RowQuery:
     cursor: str | None = None
 
     def filter_key(self) -> tuple:
-        return tuple(
+        """The filters, independent of the order the parameters came in (cursors and counts key on it)."""
+        key = [
             (f.field, f.op, tuple(f.value) if isinstance(f.value, list) else f.value) for f in self.filters
-        )
+        ]
+        return tuple(sorted(key, key=repr))
 
 
 def coerce(field_: Field, raw: str, parameter: str) -> Any:
