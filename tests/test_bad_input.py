@@ -12,6 +12,8 @@ import json
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 DATASET = "/api/v1/datasets/key-figures"
 RES = f"{DATASET}/resources/key-figures"
@@ -366,3 +368,16 @@ def test_catalog_pages_answer_an_accessible_html_page(client, url, status):
 
 def test_the_suite_is_several_hundred_cases():
     assert len(api_cases()) + len(dcat_cases()) + len(ckan_cases()) + len(WEB_CASES) > 600
+
+
+SOLR_WORDS = ["AND", "OR", "NOT", "TO", "NOW", "-1DAY", "DAY", "name:", "metadata_modified:", "tags:",
+              "num_resources:", "9" * 20, "ひきこもり", "a"]  # fmt: skip
+QUERY_ALPHABET = st.sampled_from([*'()[]{}":*-+ \\/~^', *SOLR_WORDS])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=st.lists(QUERY_ALPHABET, max_size=40).map("".join), where=st.sampled_from(["q", "fq"]))
+def test_any_solr_query_is_answered_without_a_server_error(client, q, where):
+    response = client.post("/api/3/action/package_search", json={where: q})
+    assert response.status_code in (200, 400, 409), (q, response.get_data(as_text=True)[:200])
+    assert response.get_json()["success"] is (response.status_code == 200)
