@@ -262,6 +262,9 @@ def ckan_cases() -> list[tuple[str, str, object, int, str]]:
             cases.append(("POST", search, {key: value}, 409, "Validation Error"))
     cases.append(("POST", search, b'{"rows":1e400}', 409, "Validation Error"))
     cases.append(("GET", f"{search}?nope=1", None, 400, "Search Query Error"))
+    cases.append(
+        ("GET", f"{search}?fq=metadata_modified:[NOW-%D9%A3DAY TO *]", None, 400, "Search Query Error")
+    )
     cases.append(("GET", f"{search}?sort=nope asc", None, 400, "Search Query Error"))
     cases.append(("GET", f'{search}?facet.field=["nope"]', None, 400, "Search Query Error"))
     cases.append(("GET", f"{search}?facet.field=[", None, 409, "Validation Error"))

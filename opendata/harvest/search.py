@@ -266,7 +266,7 @@ class _Parser:
 
     def time(self, text: str) -> datetime:
         text = text.strip('"')
-        found = re.fullmatch(r"NOW(?:([+-])(\d+)(SECOND|MINUTE|HOUR|DAY|WEEK)S?)?(?:/(DAY|HOUR))?", text)
+        found = re.fullmatch(r"NOW(?:([+-])([0-9]+)(SECOND|MINUTE|HOUR|DAY|WEEK)S?)?(?:/(DAY|HOUR))?", text)
         if found:
             sign, amount, unit, rounding = found.groups()
             when = self.now
