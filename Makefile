@@ -44,7 +44,7 @@ format: $(STAMP)
 CKAN ?= start
 
 test: $(STAMP) lint validate
-	scripts/install-system-deps.sh browser
+	scripts/install-system-deps.sh browser office
 	@if [ "$(CKAN)" != none ]; then bash scripts/ckan/start.sh >/dev/null; fi
 	@if [ "$(CKAN)" != none ] && [ -f var/ckan/env ]; then set -a; . ./var/ckan/env; set +a; fi; \
 		$(BIN)/pytest -q
