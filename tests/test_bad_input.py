@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-DATASET = "/api/v1/datasets/key-figures"
-RES = f"{DATASET}/resources/key-figures"
+DATASET = "/api/v1/datasets/sample"
+RES = f"{DATASET}/resources/sample"
 PROBLEM_JSON = "application/problem+json"
 INTERNALS = re.compile(
     r"Traceback|File \"|sqlite|SELECT |OverflowError|ValueError|KeyError|RecursionError|"
@@ -135,7 +135,7 @@ def api_cases() -> list[tuple[str, str, int, str | None]]:
             cases.append(("GET", f"{RES}/{path}?{key}={value}&{key}={value}", 400, key))
         for method in ("POST", "PUT", "DELETE", "PATCH"):
             cases.append((method, f"{RES}/{path}", 405, None))
-        cases.append(("GET", f"/api/v1/datasets/nope/resources/key-figures/{path}", 404, "name"))
+        cases.append(("GET", f"/api/v1/datasets/nope/resources/sample/{path}", 404, "name"))
         cases.append(("GET", f"{DATASET}/resources/nope/{path}", 404, "resource"))
     cases += [("GET", f"{RES}/rows?limit={v}", 400, "limit") for v in BAD_LIMITS]
     cases += [("GET", f"{RES}/rows?limit=1001", 400, "limit")]
@@ -291,15 +291,15 @@ def ckan_cases() -> list[tuple[str, str, object, int, str]]:
 
 
 WEB_CASES = [
-    ("/datasets/hikikomori-consultations?page=０", 400),
-    ("/datasets/hikikomori-consultations?page=-1", 400),
-    ("/datasets/hikikomori-consultations?page=0", 400),
-    ("/datasets/hikikomori-consultations?page=1_0", 400),
-    ("/datasets/hikikomori-consultations?page=9223372036854775808", 400),
-    ("/datasets/hikikomori-consultations?page=1&page=2", 400),
-    ("/datasets/hikikomori-consultations?sort=%2B-fiscal_year", 400),
-    ("/datasets/hikikomori-consultations?sort=nope", 400),
-    ("/datasets/hikikomori-consultations?resource=nope", 404),
+    ("/datasets/sample?page=０", 400),
+    ("/datasets/sample?page=-1", 400),
+    ("/datasets/sample?page=0", 400),
+    ("/datasets/sample?page=1_0", 400),
+    ("/datasets/sample?page=9223372036854775808", 400),
+    ("/datasets/sample?page=1&page=2", 400),
+    ("/datasets/sample?sort=%2B-fiscal_year", 400),
+    ("/datasets/sample?sort=nope", 400),
+    ("/datasets/sample?resource=nope", 404),
     ("/datasets/nope", 404),
     ("/no-such-page", 404),
     ("/datasets/nope?lang=en", 404),
@@ -325,8 +325,8 @@ def problem_of(response) -> dict:
 
 
 @pytest.mark.parametrize(("method", "url", "status", "parameter"), api_cases() + dcat_cases())
-def test_api_and_dcat_answer_a_problem(client, method, url, status, parameter):
-    response = client.open(url, method=method)
+def test_api_and_dcat_answer_a_problem(sample_client, method, url, status, parameter):
+    response = sample_client.open(url, method=method)
     assert response.status_code == status, response.get_data(as_text=True)[:300]
     body = problem_of(response)
     if parameter is not None:
@@ -336,9 +336,11 @@ def test_api_and_dcat_answer_a_problem(client, method, url, status, parameter):
 
 
 @pytest.mark.parametrize(("method", "url", "body", "status", "kind"), ckan_cases())
-def test_ckan_api_answers_in_ckans_envelope(client, method, url, body, status, kind):
+def test_ckan_api_answers_in_ckans_envelope(sample_client, method, url, body, status, kind):
     data = body if isinstance(body, bytes) or body is None else json.dumps(body)
-    response = client.open(url, method=method, data=data, content_type="application/json" if data else None)
+    response = sample_client.open(
+        url, method=method, data=data, content_type="application/json" if data else None
+    )
     assert response.status_code == status, response.get_data(as_text=True)[:300]
     assert response.content_type == "application/json"
     envelope = response.get_json()
@@ -349,9 +351,9 @@ def test_ckan_api_answers_in_ckans_envelope(client, method, url, body, status, k
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
-@pytest.mark.parametrize("url", ["/", "/datasets", "/datasets/key-figures"])
-def test_catalog_pages_refuse_other_methods_with_an_html_page(client, method, url):
-    response = client.open(url, method=method, headers={"Accept": "text/html"})
+@pytest.mark.parametrize("url", ["/", "/datasets", "/datasets/sample"])
+def test_catalog_pages_refuse_other_methods_with_an_html_page(sample_client, method, url):
+    response = sample_client.open(url, method=method, headers={"Accept": "text/html"})
     assert response.status_code == 405
     assert response.mimetype == "text/html"
     assert "GET" in response.headers["Allow"]
@@ -359,8 +361,8 @@ def test_catalog_pages_refuse_other_methods_with_an_html_page(client, method, ur
 
 
 @pytest.mark.parametrize(("url", "status"), WEB_CASES)
-def test_catalog_pages_answer_an_accessible_html_page(client, url, status):
-    response = client.get(url, headers={"Accept": "text/html"})
+def test_catalog_pages_answer_an_accessible_html_page(sample_client, url, status):
+    response = sample_client.get(url, headers={"Accept": "text/html"})
     assert response.status_code == status
     assert response.mimetype == "text/html"
     page = response.get_data(as_text=True)
@@ -380,7 +382,7 @@ QUERY_ALPHABET = st.sampled_from([*'()[]{}":*-+ \\/~^', *SOLR_WORDS])
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(q=st.lists(QUERY_ALPHABET, max_size=40).map("".join), where=st.sampled_from(["q", "fq"]))
-def test_any_solr_query_is_answered_without_a_server_error(client, q, where):
-    response = client.post("/api/3/action/package_search", json={where: q})
+def test_any_solr_query_is_answered_without_a_server_error(sample_client, q, where):
+    response = sample_client.post("/api/3/action/package_search", json={where: q})
     assert response.status_code in (200, 400, 409), (q, response.get_data(as_text=True)[:200])
     assert response.get_json()["success"] is (response.status_code == 200)

@@ -10,7 +10,7 @@ import pytest
 
 from opendata.query.cursors import SECRET_FILE, Cursors, cursor_secret
 
-ROWS = "/api/v1/datasets/key-figures/resources/key-figures/rows"
+ROWS = "/api/v1/datasets/sample/resources/sample/rows"
 
 
 def signed(client, payload: bytes) -> str:
@@ -45,31 +45,31 @@ def variants(values: list) -> list[str]:
 
 
 @pytest.mark.parametrize("sort", ["-value", "indicator", "as_of_date,page"])
-def test_signed_cursors_with_values_of_the_wrong_type_are_refused(client, sort):
-    real = issued(client, f"sort={sort}")
+def test_signed_cursors_with_values_of_the_wrong_type_are_refused(sample_client, sort):
+    real = issued(sample_client, f"sort={sort}")
     for values in variants(real["k"]):
-        cursor = signed(client, b'{"s":"' + real["s"].encode() + b'","k":' + values.encode() + b"}")
-        response = client.get(f"{ROWS}?sort={sort}&cursor={cursor}")
+        cursor = signed(sample_client, b'{"s":"' + real["s"].encode() + b'","k":' + values.encode() + b"}")
+        response = sample_client.get(f"{ROWS}?sort={sort}&cursor={cursor}")
         assert response.status_code == 400, values
         assert response.get_json()["parameter"] == "cursor"
     integer = [v if not isinstance(v, int) else 10**30 for v in real["k"]]  # beyond 64 bits
-    too_big = signed(client, json.dumps({"s": real["s"], "k": integer}).encode())
-    assert client.get(f"{ROWS}?sort={sort}&cursor={too_big}").status_code == 400
-    good = signed(client, json.dumps(real).encode())
-    assert client.get(f"{ROWS}?sort={sort}&cursor={good}").status_code == 200
+    too_big = signed(sample_client, json.dumps({"s": real["s"], "k": integer}).encode())
+    assert sample_client.get(f"{ROWS}?sort={sort}&cursor={too_big}").status_code == 400
+    good = signed(sample_client, json.dumps(real).encode())
+    assert sample_client.get(f"{ROWS}?sort={sort}&cursor={good}").status_code == 200
 
 
-def test_a_cursor_with_a_wrong_signature_is_refused(client):
-    page = client.get(f"{ROWS}?limit=1").get_json()
+def test_a_cursor_with_a_wrong_signature_is_refused(sample_client):
+    page = sample_client.get(f"{ROWS}?limit=1").get_json()
     payload, _, signature = page["next"].partition(".")
     tampered = f"{payload}.{'A' * len(signature)}"
-    assert client.get(f"{ROWS}?limit=1&cursor={page['next']}").status_code == 200
-    assert client.get(f"{ROWS}?limit=1&cursor={tampered}").status_code == 400
+    assert sample_client.get(f"{ROWS}?limit=1&cursor={page['next']}").status_code == 200
+    assert sample_client.get(f"{ROWS}?limit=1&cursor={tampered}").status_code == 400
 
 
-def test_a_cursor_of_another_query_is_refused(client):
-    page = client.get(f"{ROWS}?limit=1&sort=page").get_json()
-    response = client.get(f"{ROWS}?limit=1&sort=-page&cursor={page['next']}")
+def test_a_cursor_of_another_query_is_refused(sample_client):
+    page = sample_client.get(f"{ROWS}?limit=1&sort=page").get_json()
+    response = sample_client.get(f"{ROWS}?limit=1&sort=-page&cursor={page['next']}")
     assert response.status_code == 400
     assert "different sort" in response.get_json()["detail"]
 
@@ -82,7 +82,7 @@ def test_the_generated_key_is_kept_private_and_shared(tmp_path):
     assert cursor_secret("configured", tmp_path) == b"configured"
 
 
-def test_a_cursor_holds_whatever_order_the_parameters_come_in(client):
-    page = client.get(f"{ROWS}?limit=1&fiscal_year__gte=2000&page__gte=1").get_json()
-    response = client.get(f"{ROWS}?page__gte=1&cursor={page['next']}&fiscal_year__gte=2000&limit=1")
+def test_a_cursor_holds_whatever_order_the_parameters_come_in(sample_client):
+    page = sample_client.get(f"{ROWS}?limit=1&fiscal_year__gte=2000&page__gte=1").get_json()
+    response = sample_client.get(f"{ROWS}?page__gte=1&cursor={page['next']}&fiscal_year__gte=2000&limit=1")
     assert response.status_code == 200

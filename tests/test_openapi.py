@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from openapi_spec_validator import validate
 
-RESOURCE = "/api/v1/datasets/key-figures/resources/key-figures"
+RESOURCE = "/api/v1/datasets/sample/resources/sample"
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -17,15 +17,15 @@ def operations(document):
 
 
 @pytest.mark.parametrize("path", ["/api/v1/openapi.json", f"{RESOURCE}/openapi.json"])
-def test_document_is_valid_openapi(client, path):
-    response = client.get(path)
+def test_document_is_valid_openapi(sample_client, path):
+    response = sample_client.get(path)
     assert response.status_code == 200
     validate(response.get_json())
 
 
 @pytest.mark.parametrize("path", ["/api/v1/openapi.json", f"{RESOURCE}/openapi.json"])
-def test_every_error_response_is_problem_json(client, path):
-    document = client.get(path).get_json()
+def test_every_error_response_is_problem_json(sample_client, path):
+    document = sample_client.get(path).get_json()
     components = document["components"].get("responses", {})
     for where, _, operation in operations(document):
         for status, response in operation["responses"].items():
@@ -35,8 +35,8 @@ def test_every_error_response_is_problem_json(client, path):
                 assert list(response["content"]) == [PROBLEM_JSON], (where, status)
 
 
-def test_rows_csv_documents_its_format_parameters(client):
-    document = client.get("/api/v1/openapi.json").get_json()
+def test_rows_csv_documents_its_format_parameters(sample_client):
+    document = sample_client.get("/api/v1/openapi.json").get_json()
     rows_csv = document["paths"]["/api/v1/datasets/{name}/resources/{resource}/rows.csv"]["get"]
     documented = {p["name"]: p for p in rows_csv["parameters"]}
     assert {"encoding", "header", "newline", "sort", "fields", "filters"} <= set(documented)
@@ -45,8 +45,8 @@ def test_rows_csv_documents_its_format_parameters(client):
     assert rows_csv["responses"]["200"]["content"] == {"text/csv": {"schema": {"type": "string"}}}
 
 
-def test_resource_document_lists_real_fields_types_operators_and_enums(client):
-    document = client.get(f"{RESOURCE}/openapi.json").get_json()
+def test_resource_document_lists_real_fields_types_operators_and_enums(sample_client):
+    document = sample_client.get(f"{RESOURCE}/openapi.json").get_json()
     rows = document["paths"][f"{RESOURCE}/rows"]["get"]
     parameters = {p["name"]: p["schema"] for p in rows["parameters"]}
     assert parameters["fiscal_year"]["type"] == "integer"
@@ -55,12 +55,16 @@ def test_resource_document_lists_real_fields_types_operators_and_enums(client):
     assert parameters["figure_type"]["enum"] == ["actual", "approximate", "planned", "target"]
     assert parameters["figure_type__in"]["items"]["enum"] == ["actual", "approximate", "planned", "target"]
     assert parameters["indicator__contains"] == {"type": "string"}
+    assert parameters["is_partial"] == {"type": "string", "enum": ["0", "1", "false", "true"]}
     assert "fiscal_year__contains" not in parameters  # text fields only, as the parser says
     assert parameters["limit"]["maximum"] == 1000
+    row = document["components"]["schemas"]["Row"]["properties"]
+    assert row["id"] == {"type": "integer", "title": "番号"}  # required: never null
+    assert row["value"] == {"type": "number", "title": "値", "nullable": True}
     assert document["paths"][f"{RESOURCE}/rows.csv"]["get"]["parameters"][-3]["name"] == "encoding"
 
 
-def test_resource_document_of_a_missing_resource_is_a_problem(client):
-    response = client.get("/api/v1/datasets/key-figures/resources/nope/openapi.json")
+def test_resource_document_of_a_missing_resource_is_a_problem(sample_client):
+    response = sample_client.get("/api/v1/datasets/sample/resources/nope/openapi.json")
     assert response.status_code == 404
     assert response.content_type == PROBLEM_JSON
