@@ -1,8 +1,8 @@
 """schemathesis over the global OpenAPI document and one resource's own document.
 
 Positive and negative data (`--mode all`), every check schemathesis has, every phase
-(examples, coverage, fuzzing, and a stateful run following the `next` link), bounded
-examples: 0 server errors and 0 failed checks. The resource is a test package with every field type the parser treats
+(examples, coverage, fuzzing, and a stateful run following the `next` link), bounded examples:
+0 server errors and 0 failed checks. The resource is a test package with every field type the parser treats
 differently (integer, number, boolean, date, text with and without an enum, nulls), so the
 per-resource document's filters are exercised for each.
 """
