@@ -54,17 +54,23 @@ def client(app):
     return app.test_client()
 
 
+def app_serving(packages: Path, tmp: Path, **settings):
+    """An app serving the packages in folder `packages`, its caches under `tmp`."""
+    from opendata.app import create_app
+
+    return create_app(
+        {"PACKAGES_DIR": str(packages), "CACHE_DIR": str(tmp / "cache"), "TESTING": True, **settings}
+    )
+
+
 @pytest.fixture(scope="session")
 def sample_app(tmp_path_factory):
     """An app over the test package tests/crafted.py writes (every field type), not the shipped data."""
-    from opendata.app import create_app
     from tests.crafted import write_sample_package
 
     root = tmp_path_factory.mktemp("sample")
     write_sample_package(root / "packages")
-    return create_app(
-        {"PACKAGES_DIR": str(root / "packages"), "CACHE_DIR": str(root / "cache"), "TESTING": True}
-    )
+    return app_serving(root / "packages", root)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from opendata.exports.csv_export import neutralise
-from tests.conftest import ClosingClient, require
+from tests.conftest import ClosingClient, app_serving, require
 from tests.crafted import write_package
 
 # Cells a spreadsheet might run, split rows on, or mis-quote.
@@ -64,11 +64,9 @@ QUERIES = ["rows.csv?sort=-id", "rows.csv?fields=id,cell&sort=id", "rows.csv?id_
 
 @pytest.fixture(scope="module")
 def corpus_client(tmp_path_factory):
-    from opendata.app import create_app
-
     root = tmp_path_factory.mktemp("corpus")
     write_package(root / "packages", "corpus", FIELDS, ROWS, ["id"], lineterminator="\r\n")
-    app = create_app({"PACKAGES_DIR": str(root / "packages"), "CACHE_DIR": str(root / "cache")})
+    app = app_serving(root / "packages", root)
     app.test_client_class = ClosingClient
     return app.test_client()
 

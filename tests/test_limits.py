@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.conftest import ClosingClient
+from tests.conftest import ClosingClient, app_serving
 from tests.crafted import write_package
 from tests.server import running_server
 
@@ -23,9 +23,7 @@ def many_rows(tmp_path_factory):
 
 
 def app_with(root, **settings):
-    from opendata.app import create_app
-
-    app = create_app({"PACKAGES_DIR": str(root / "packages"), "CACHE_DIR": str(root / "cache"), **settings})
+    app = app_serving(root / "packages", root, **settings)
     app.test_client_class = ClosingClient
     return app.test_client()
 

@@ -19,6 +19,7 @@ import schemathesis
 from schemathesis.checks import CHECKS
 from schemathesis.config import SchemathesisConfig
 
+from tests.conftest import app_serving
 from tests.crafted import write_package
 
 MAX_EXAMPLES = 12
@@ -56,12 +57,10 @@ CONFIG = {
 
 def build_app():
     """The app over the test package; built at import, because schemathesis parametrizes then."""
-    from opendata.app import create_app
-
     root = Path(tempfile.mkdtemp(prefix="opendata-fuzz-"))
     atexit.register(shutil.rmtree, root, ignore_errors=True)
     write_package(root / "packages", "typed", FIELDS, ROWS, ["id"])
-    return create_app({"PACKAGES_DIR": str(root / "packages"), "CACHE_DIR": str(root / "cache")})
+    return app_serving(root / "packages", root)
 
 
 def closing(app):
