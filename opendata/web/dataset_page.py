@@ -70,7 +70,7 @@ def build(
     asked: PreviewRequest,
     *,
     lang: str,
-    page_url: str,
+    site: schemaorg.Site,
     page_size: int,
     max_pages: int,
     max_json_rows: int,
@@ -91,7 +91,7 @@ def build(
             max_pages=max_pages,
         )
         sections.append(_section(service, package, resource, resource_detail, preview, lang, max_json_rows))
-    japanese, english = i18n.split_bilingual(detail["description"])
+    japanese, english = i18n.bilingual(detail["description"], detail.get("description_english", ""))
     titles = (detail["title"], detail["title_english"] or detail["title"])
     return DatasetPage(
         detail=detail,
@@ -106,7 +106,7 @@ def build(
         ],
         examples=examples(detail),
         jsonld=schemaorg.dataset(
-            detail, page_url, frozenset(d.url for r in sections for d in r.downloads if d.refused)
+            detail, package, site, frozenset(d.url for r in sections for d in r.downloads if d.refused)
         ),
         multiple=len(package.resources) > 1,
     )
@@ -130,7 +130,7 @@ def _section(
         name=resource.name,
         title=(resource.title_english or resource.title) if lang == "en" else resource.title,
         other_title=resource.title if lang == "en" else resource.title_english,
-        description=resource.description,
+        description=i18n.in_language(resource.description, lang, resource.description_english),
         rows=detail["rows"],
         fields=resource.fields,
         charts=charts.resource_charts(resource, series_rows, lang),
