@@ -84,6 +84,17 @@ SETTINGS: tuple[Setting, ...] = (
         1000,
         "Rows of each kind (added, removed, changed) a JSON diff lists; counts are complete.",
     ),
+    Setting(
+        "QUERY_TIME_LIMIT",
+        1000,
+        "Milliseconds a request's SQLite query may run; longer is stopped and answered 503 (0: no limit).",
+    ),
+    Setting("QUERY_RETRY_AFTER", 5, "Seconds a 503 for a stopped query tells clients to wait (Retry-After)."),
+    Setting(
+        "CURSOR_SECRET",
+        "",
+        "Key signing paging cursors (HMAC-SHA256); empty: a random key generated once in CACHE_DIR.",
+    ),
     Setting("WEB_PREVIEW_ROWS", 20, "Rows per page of a dataset page's table preview."),
     Setting("WEB_PREVIEW_PAGES", 50, "Pages a preview walks before pointing to the downloads and the API."),
     Setting(

@@ -124,6 +124,12 @@ class QueryTooLong(Problem):
     slug, title, status = "query-too-long", "Query string too long", 414
 
 
+class QueryTimeout(Problem):
+    """A query ran past the QUERY_TIME_LIMIT setting; `retry_after` (seconds) becomes Retry-After."""
+
+    slug, title, status = "query-timeout", "Query took too long", 503
+
+
 class InternalError(Problem):
     slug, title, status = "internal-error", "Internal server error", 500
 

@@ -52,6 +52,8 @@ def render(problem: errors.Problem) -> Response:
     response = Response(orjson.dumps(body), status=problem.status, mimetype=PROBLEM_JSON)
     if isinstance(problem, errors.MethodNotAllowed) and "allow" in problem.extra:
         response.headers["Allow"] = ", ".join(problem.extra.pop("allow"))
+    if "retry_after" in problem.extra:
+        response.headers["Retry-After"] = str(problem.extra["retry_after"])
     return response
 
 

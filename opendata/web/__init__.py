@@ -14,3 +14,4 @@ from opendata.web.views import bp
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_error_handler(404, errors.not_found)
+    app.register_error_handler(405, errors.method_not_allowed)
