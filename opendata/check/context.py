@@ -1,0 +1,101 @@
+"""What every rule needs to know about a file, worked out once: tables, column kinds, schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from opendata.check.cells import missing_symbol, read_figure
+from opendata.check.region import Layout, Table, find_layout
+from opendata.check.report import Violation
+from opendata.check.sheet import Sheet, Workbook, cell_name, is_blank
+
+
+@dataclass
+class FieldInfo:
+    """What a Table Schema says about a column, when the file comes with one."""
+
+    name: str
+    type: str
+    title: str | None = None
+    unit: str | None = None
+    description: str | None = None
+    missing: dict[str, str] = field(default_factory=dict)  # symbol -> meaning
+    has_enum: bool = False
+    required: bool = False
+
+
+@dataclass
+class Context:
+    book: Workbook
+    filename: str
+    schema: dict[str, FieldInfo] | None = None  # by column heading
+    package: dict[str, Any] | None = None  # the descriptor, when checking a data package
+
+    @cached_property
+    def layouts(self) -> dict[str, Layout]:
+        return {sheet.name: find_layout(sheet) for sheet in self.book.sheets}
+
+    def tables(self) -> Iterator[tuple[Sheet, Table]]:
+        for sheet in self.book.sheets:
+            for table in self.layouts[sheet.name].tables:
+                yield sheet, table
+
+    def headings(self, sheet: Sheet, table: Table) -> dict[int, str]:
+        """Column -> its heading, the heading rows joined (merged cells carry across)."""
+        out = {}
+        for c in range(table.left, table.right + 1):
+            parts = []
+            for r in range(table.top, table.body_top):
+                text = _merged_value(sheet, r, c)
+                if not is_blank(text) and str(text).strip() not in parts:
+                    parts.append(str(text).strip())
+            out[c] = "_".join(parts)
+        return out
+
+    def numeric_columns(self, sheet: Sheet, table: Table) -> list[int]:
+        """Columns whose body is mostly figures (or the schema says number/integer)."""
+        if self.schema is not None:
+            heads = self.headings(sheet, table)
+            return [
+                c
+                for c, h in heads.items()
+                if h in self.schema and self.schema[h].type in ("number", "integer")
+            ]
+        found = []
+        for c in range(table.left, table.right + 1):
+            values = [sheet.value(r, c) for r in range(table.body_top, table.bottom + 1)]
+            values = [v for v in values if not is_blank(v)]
+            figures = sum(1 for v in values if read_figure(v) is not None)
+            symbols = sum(1 for v in values if missing_symbol(v) is not None)
+            if figures and figures + symbols >= 0.6 * len(values):
+                found.append(c)
+        return found
+
+    def text_columns(self, sheet: Sheet, table: Table) -> list[int]:
+        numeric = set(self.numeric_columns(sheet, table))
+        return [c for c in range(table.left, table.right + 1) if c not in numeric]
+
+
+def _merged_value(sheet: Sheet, r: int, c: int) -> Any:
+    value = sheet.value(r, c)
+    if not is_blank(value):
+        return value
+    for top, left, bottom, right in sheet.merges:
+        if top <= r <= bottom and left <= c <= right:
+            return sheet.value(top, left)
+    return None
+
+
+def at(sheet: Sheet, r: int, c: int, ja: str, en: str) -> Violation:
+    return Violation(sheet.name, r + 1, c + 1, cell_name(r, c), {"ja": ja, "en": en})
+
+
+def on_row(sheet: Sheet, r: int, ja: str, en: str) -> Violation:
+    return Violation(sheet.name, r + 1, None, f"{r + 1}:{r + 1}", {"ja": ja, "en": en})
+
+
+def on_sheet(sheet: Sheet, ja: str, en: str, cell: str | None = None) -> Violation:
+    return Violation(sheet.name, None, None, cell, {"ja": ja, "en": en})
