@@ -111,7 +111,7 @@ class CkanError(Problem):
 
 
 class UploadProblem(Problem):
-    """A file given to `opendata check` / POST /api/v1/check cannot be read safely (raised by opendata.check)."""
+    """A file given to `opendata check` or POST /api/v1/check cannot be read safely (opendata.check)."""
 
     slug, title, status = "unreadable-file", "File cannot be read", 422
 
