@@ -46,7 +46,7 @@ FOOTNOTE = r"(?:※\s*\d*|\*\d+|注\d+|\(注\d*\)|（注\d*）|[a-z]\)|[¹²³�
 _DIRTY = re.compile(
     rf"^\s*(?P<neg>[▲△-]|－)?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>{UNIT_WORDS})?\s*(?P<mark>{FOOTNOTE})?\s*$"
 )
-_PLAIN = re.compile(r"^[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$")
+_PLAIN = re.compile(r"^[+-]?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$")  # ASCII only: １２ is text
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from opendata.check.cells import missing_symbol, read_figure
+from opendata.check.cells import SAME_AS_ABOVE, as_number, is_date, missing_symbol, read_figure
 from opendata.check.region import Layout, Table, find_layout
 from opendata.check.report import Violation
 from opendata.check.sheet import Sheet, Workbook, cell_name, is_blank
@@ -65,9 +66,12 @@ class Context:
                 if h in self.schema and self.schema[h].type in ("number", "integer")
             ]
         found = []
+        heads = self.headings(sheet, table)
         for c in range(table.left, table.right + 1):
             values = [sheet.value(r, c) for r in range(table.body_top, table.bottom + 1)]
-            values = [v for v in values if not is_blank(v)]
+            values = [v for v in values if not is_blank(v) and str(v).strip() not in SAME_AS_ABOVE]
+            if TIME_HEADING.search(heads[c]) and years_or_dates(values):
+                continue  # a year column is a dimension (a row label), not a measure
             figures = sum(1 for v in values if read_figure(v) is not None)
             symbols = sum(1 for v in values if missing_symbol(v) is not None)
             if figures and figures + symbols >= 0.6 * len(values):
@@ -77,6 +81,23 @@ class Context:
     def text_columns(self, sheet: Sheet, table: Table) -> list[int]:
         numeric = set(self.numeric_columns(sheet, table))
         return [c for c in range(table.left, table.right + 1) if c not in numeric]
+
+
+TIME_HEADING = re.compile(r"年|月|日|時点|year|date|period|month", re.IGNORECASE)
+ISO_DATE = re.compile(r"^(19|20)\d{2}(-\d{2}(-\d{2})?)?$")
+
+
+def years_or_dates(values: list[Any]) -> bool:
+    """Western years (2020) or ISO dates (2020-04, 2020-04-01) in every value given."""
+    if not values:
+        return False
+    for value in values:
+        if is_date(value) or (isinstance(value, str) and ISO_DATE.match(value.strip())):
+            continue
+        number = as_number(value)
+        if not (isinstance(number, int) and 1868 <= number <= 2100):
+            return False
+    return True
 
 
 def _merged_value(sheet: Sheet, r: int, c: int) -> Any:

@@ -310,7 +310,7 @@ def _item_totals(ctx: Context, sheet: Sheet, table, heads: dict[int, str]) -> li
     numeric = ctx.numeric_columns(sheet, table)
     found = []
     for t in numeric:
-        if not TOTAL_HEADING.search(heads.get(t, "")):
+        if not TOTAL_HEADING.search(re.sub(r"[（(][^）)]*[）)]", "", heads.get(t, "")).strip()):
             continue
         for parts in (_run(numeric, t, -1), _run(numeric, t, 1)):
             for k in range(len(parts), 1, -1):

@@ -7,8 +7,8 @@ import re
 import unicodedata
 from collections import defaultdict
 
-from opendata.check.cells import SAME_AS_ABOVE, as_number, is_date, missing_symbol, read_figure
-from opendata.check.context import Context, at, on_sheet
+from opendata.check.cells import SAME_AS_ABOVE, as_number, missing_symbol, read_figure
+from opendata.check.context import Context, at, on_sheet, years_or_dates
 from opendata.check.report import Violation
 from opendata.check.sheet import Sheet, cell_name, is_blank
 
@@ -28,7 +28,6 @@ UNIT_COLUMNS = {"unit", "単位", "unit_ja"}
 AREA_SUFFIX = re.compile(r"(都|道|府|県|市|区|町|村)$")
 AREA_COLUMN = re.compile(r"市町村|市区町村|自治体|地域|地区|都道府県|municipality|prefecture|area")
 CODE_VALUE = re.compile(r"^\d{5,6}$")
-ISO_DATE = re.compile(r"^(19|20)\d{2}(-\d{2}(-\d{2})?)?$")
 
 
 def _each_cell(ctx: Context):
@@ -332,15 +331,8 @@ def l3_05(ctx: Context) -> list[Violation]:
 
 
 def _western_year_column(sheet: Sheet, table, c: int) -> bool:
-    """Western years (2020) or dates (2020-04-01) in every filled body cell of the column."""
     values = [sheet.value(r, c) for r in range(table.body_top, table.bottom + 1)]
-    values = [v for v in values if not is_blank(v)]
-    if not values:
-        return False
-    if all(is_date(v) or (isinstance(v, str) and ISO_DATE.match(v)) for v in values):
-        return True
-    numbers = [as_number(v) for v in values]
-    return all(isinstance(v, int) and 1868 <= v <= 2100 for v in numbers)
+    return years_or_dates([v for v in values if not is_blank(v)])
 
 
 def l3_06(ctx: Context) -> list[Violation]:

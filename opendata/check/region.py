@@ -48,7 +48,7 @@ def find_layout(sheet: Sheet) -> Layout:
     blocks = _blocks(sheet)
     tables: list[Table] = []
     for top, bottom in blocks:
-        table = _table_in_block(sheet, top, bottom)
+        table = _table_in_block(sheet, top, bottom, 1 if tables else 2)
         if table is None:
             continue
         if tables and _continues(sheet, tables[-1], table):
@@ -56,7 +56,7 @@ def find_layout(sheet: Sheet) -> Layout:
             previous.gaps.extend(range(previous.bottom + 1, table.top))
             previous.bottom = table.bottom
             previous.left, previous.right = min(previous.left, table.left), max(previous.right, table.right)
-        else:
+        elif table.bottom > table.top or not tables:
             tables.append(table)
     for table in tables:
         table.blank_columns = [
@@ -87,12 +87,12 @@ def _blocks(sheet: Sheet) -> list[tuple[int, int]]:
     return blocks
 
 
-def _table_in_block(sheet: Sheet, top: int, bottom: int) -> Table | None:
+def _table_in_block(sheet: Sheet, top: int, bottom: int, min_rows: int) -> Table | None:
     wide = [r for r in range(top, bottom + 1) if len(filled(sheet.rows[r])) >= 2]
     while wide and _is_title_row(sheet.rows[wide[0]]):
         wide.pop(0)
     # A table needs two wide rows; title rows above and note rows below stay outside it.
-    if len(wide) < 2:
+    if len(wide) < min_rows:
         return None
     first, last = wide[0], wide[-1]
     columns = [c for r in range(first, last + 1) for c in filled(sheet.rows[r])]
@@ -108,9 +108,9 @@ def _is_title_row(row: list) -> bool:
 
 
 def _header_rows(sheet: Sheet, table: Table) -> int:
-    """Rows above the first row holding a figure outside its first column (at least one)."""
+    """Rows above the first row holding a figure (at least one)."""
     for r in range(table.top, table.bottom + 1):
-        if any(is_figure(sheet.value(r, c)) for c in range(table.left + 1, table.right + 1)):
+        if any(is_figure(sheet.value(r, c)) for c in range(table.left, table.right + 1)):
             return max(1, r - table.top)
     return 1
 

@@ -1,0 +1,124 @@
+"""Each rule: a sample file that breaks it, and the tidy base file that does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from opendata.check import check_bytes
+from opendata.check.rules import catalogue, resolve
+from tests.check import workbooks as wb
+
+X = "book.xlsx"
+C = "table.csv"
+BASE_X = wb.xlsx(wb.BASE)
+BASE_C = wb.text(wb.BASE)
+
+# rule, file name, the bytes that break it, the cell (or range) of the first violation
+BREAKERS = [
+    ("L1-02", X, wb.xlsx(wb.grid(extra=[[], [], ["区分", "件数（件）"], ["A", 1], ["B", 2]])), "A8:B10"),
+    ("L1-03", X, wb.xlsx(wb.grid(extra=[[], [2022, "横浜市", "電話", 3]])), "6:6"),
+    ("L1-03", C, wb.text([[*r[:2], None, *r[2:]] for r in wb.BASE]), "C:C"),
+    ("L1-04", X, wb.xlsx(wb.grid(extra=[[], ["※ 速報値"]])), "A7"),
+    ("L1-05", X, wb.xlsx(wb.grid({(0, 2): None})), "C1"),
+    ("L1-06", C, wb.text(wb.grid({(1, 1): "横浜 市"})), "B2"),
+    ("L1-07", X, wb.xlsx(wb.grid({(1, 3): "12(3)"})), "D2"),
+    ("L1-08", X, wb.xlsx(wb.grid({(1, 2): "電話①"})), "C2"),
+    ("L1-09", X, wb.xlsx(wb.grid({(3, 3): None})), "D4"),
+    ("L1-10", X, wb.xlsx(wb.BASE, wb.chart), None),
+    ("L1-11", X, wb.xlsx(wb.BASE, wb.bold("D3")), "D3"),
+    ("L1-12", X, wb.xlsx(wb.grid({(2, 0): None}), wb.merge("A2:A3")), "A2:A3"),
+    ("L1-13", X, wb.xlsx(wb.BASE, wb.hide_column("C")), "C:C"),
+    ("L1-13", X, wb.hidden_sheet(BASE_X), None),
+    ("L1-14", C, wb.text(wb.grid({(2, 2): "電話\n（夜間）"})), "C3"),
+    ("L1-15", C, BASE_C + "2022,横浜市,電話,来所,3\r\n".encode(), "6:6"),
+    ("L2-01", X, wb.xlsx(wb.grid({(1, 3): "1,234件"})), "D2"),
+    ("L2-01", C, wb.text(wb.grid({(1, 3): "１２"})), "D2"),
+    ("L2-02", X, wb.xlsx(wb.grid({(2, 0): "〃"})), "A3"),
+    ("L2-02", X, wb.xlsx(wb.grid({(2, 0): None})), "A3"),
+    ("L2-03", X, wb.xlsx(wb.grid({(0, 2): "年度"})), "C1"),
+    ("L2-04", X, wb.xlsx(wb.grid({(1, 2): "実施済", (2, 2): "実施済み"})), None),
+    ("L2-05", X, wb.xlsx(wb.grid({(1, 2): "その他（出張相談）"})), "C2"),
+    ("L2-06", X, wb.xlsx(wb.BASE, wb.formula("D5", "=D4-8")), "D5"),
+    ("L3-01", X, wb.xlsx([["表1 相談件数"], *wb.BASE]), "A2"),
+    ("L3-03", X, wb.xlsx(wb.grid({(2, 3): "x"})), None),
+    ("L3-04", X, wb.xlsx(wb.grid({(0, 3): "相談件数"})), "D1"),
+    (
+        "L3-05",
+        X,
+        wb.xlsx(
+            wb.grid({(1, 0): "令和2年度", (2, 0): "令和2年度", (3, 0): "令和3年度", (4, 0): "令和3年度"})
+        ),
+        "A2",
+    ),
+    ("L3-06", X, wb.xlsx(wb.grid({(1, 1): "横浜"})), "B2"),
+    (
+        "L3-09",
+        X,
+        wb.xlsx([["市区町村名", "2020年度（件）", "2021年度（件）"], ["横浜市", 1, 2], ["川崎市", 3, 4]]),
+        "B1:C1",
+    ),
+    (
+        "L3-09",
+        X,
+        wb.xlsx(
+            [["市区町村名", "電話（件）", "来所（件）", "計（件）"], ["横浜市", 1, 2, 3], ["川崎市", 3, 4, 7]]
+        ),
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "data"), [(X, BASE_X), (C, BASE_C), ("table.tsv", wb.text(wb.BASE, delimiter="\t"))]
+)
+def test_the_tidy_base_passes_every_rule_judged_on_its_type(kind, data):
+    report = check_bytes(data, kind, wb.LIMITS)
+    assert [r.id for r in report.failed] == []
+    assert all(v == 100 for v in report.score().values())
+
+
+@pytest.mark.parametrize(
+    ("rule", "name", "data", "where"), BREAKERS, ids=[f"{b[0]}-{i}" for i, b in enumerate(BREAKERS)]
+)
+def test_a_file_that_breaks_the_rule_fails_it_with_the_place(rule, name, data, where):
+    report = check_bytes(data, name, wb.LIMITS)
+    result = report.result(rule)
+    assert result.status == "failed", [(r.id, r.violations[:1]) for r in report.results]
+    assert result.violations[0].message["ja"] and result.violations[0].message["en"]
+    if where is not None:
+        assert result.violations[0].cell == where
+    # the same file passes when the breaking change is absent: the base passes that rule
+    base = BASE_X if name.endswith(".xlsx") else BASE_C
+    assert check_bytes(base, name, wb.LIMITS).result(rule).status == "passed"
+
+
+def test_every_rule_is_listed_with_a_status_never_silently_passed():
+    for data, name, not_applicable in (
+        (BASE_X, X, {"L1-14", "L1-15"}),
+        (BASE_C, C, {"L1-10", "L1-11", "L1-12", "L1-13", "L2-06"}),
+    ):
+        report = check_bytes(data, name, wb.LIMITS)
+        statuses = {r.id: r.status for r in report.results}
+        assert set(statuses) == set(catalogue()) and len(statuses) == 30
+        assert {k for k, v in statuses.items() if v == "not-applicable"} == not_applicable
+        assert {k for k, v in statuses.items() if v == "not-judged"} == {"L3-02", "L3-07", "L3-08"}
+        assert all(r.reason for r in report.results if r.passed is None)
+
+
+def test_every_rule_has_both_languages_and_old_ids_resolve():
+    rules = catalogue()
+    assert len(rules) == 30 and {r.level for r in rules.values()} == {"L1", "L2", "L3"}
+    for rule in rules.values():
+        assert all(rule.title[lang] and rule.what[lang] and rule.fix[lang] for lang in ("ja", "en"))
+    assert resolve("1-4").id == "L1-12" and resolve("2-2").id == "L1-02" and resolve("l3-09").id == "L3-09"
+
+
+def test_score_is_the_share_of_judged_rules_passed():
+    report = check_bytes(wb.xlsx(wb.BASE, wb.merge("B2:B3")), X, wb.LIMITS)
+    judged_l1 = [r for r in report.results if r.id.startswith("L1") and r.passed is not None]
+    assert report.score()["L1"] == round(100 * (len(judged_l1) - 1) / len(judged_l1))
+
+
+def test_a_symbol_defined_on_the_sheet_passes_l3_03():
+    rows = wb.grid({(2, 3): "x"}, extra=[[], ["「x」は秘匿"]])
+    assert check_bytes(wb.xlsx(rows), X, wb.LIMITS).result("L3-03").status == "passed"
