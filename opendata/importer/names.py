@@ -37,6 +37,8 @@ GLOSSARY: dict[str, str] = {
     "項目": "item",
     "内訳": "breakdown",
     "分類": "category",
+    "相談方法": "channel",
+    "方法": "method",
     "相談件数": "consultations",
     "相談者数": "consultants",
     "件数": "count",

@@ -85,6 +85,12 @@ class _Builder:
         self.undecided: list[str] = []
         self.missing: dict[str, str] = {"": "原表で空欄（値なし）"}
         self.notes_used: set[str] = set()
+        # As-of labels (令和3年度(12月末現在)) need the span they cover beside them.
+        self.spans = any(m.period and m.period.end for m in measures) or any(
+            p is not None and p.end is not None
+            for i in printed.stub
+            for p in read_periods([values[i] for _, values in printed.rows])
+        )
         self.stub_fields, self.stub_period = self._stub_fields()
 
     # ---- row labels -------------------------------------------------------------------
@@ -101,7 +107,7 @@ class _Builder:
             ):
                 stub_period = i
                 kind = next(p.kind for p in readings if p is not None)
-                fields += _period_fields(kind, col.title)
+                fields += _period_fields(kind, col.title, self.spans)
                 self.log.append(f"column {col.title or i + 1}: era/fiscal-year labels read as Western {kind}")
                 continue
             fields.append(self._named(col.parts, col.title, col.index))
@@ -123,7 +129,11 @@ class _Builder:
             value = values[i]
             if i == self.stub_period:
                 period = read_period(value)
-                out += [str(period.year), str(value).strip()] if period else ["", str(value)]
+                out += (
+                    _period_values(period, self.spans)
+                    if period
+                    else ["", str(value), *[""] * (3 * self.spans)]
+                )
             else:
                 out.append("" if is_blank(value) else str(value).strip())
         return out
@@ -190,7 +200,7 @@ class _Builder:
                 Field("group", "区分（見出し行）", description="原表で数値のない見出し行に書かれた区分。")
             )
         if period_kind:
-            fields += _period_fields(period_kind, "")
+            fields += _period_fields(period_kind, "", self.spans)
         if item_level:
             fields.append(Field("item", "項目", description="原表で時点の下の段に並んでいた見出し。"))
             self.undecided.append(
@@ -209,7 +219,10 @@ class _Builder:
                 notes = [self._note(k) for k in m.column.marks]
                 text, f = self._figure(values[self.printed.columns.index(m.column)], units, notes)
                 is_float |= f
-                key = [*([group or ""] if groups else []), *(_period_values(m.period) if period_kind else [])]
+                key = [
+                    *([group or ""] if groups else []),
+                    *(_period_values(m.period, self.spans) if period_kind else []),
+                ]
                 item = "_".join(m.rest)
                 if total_row or m.is_total:
                     where = self._where(fields, base, group, m, total_row, groups)
@@ -243,8 +256,8 @@ class _Builder:
     def _where(self, fields, base, group, m: Measure, total_row: bool, groups: bool) -> dict[str, Any]:
         where: dict[str, Any] = {}
         if not total_row:
-            names = [f.name for f in fields[: len(base)]]
-            where.update(dict(zip(names, base, strict=False)))
+            for f, value in zip(fields[: len(base)], base, strict=False):
+                where[f.name] = int(value) if f.type == "integer" and value.lstrip("-").isdigit() else value
         if groups and group:
             where["group"] = group
         if m.period:
@@ -313,24 +326,43 @@ class _Builder:
         return Tidy(fields + measure_fields, rows, report, self.missing, False, self.log, self.undecided)
 
 
-def _period_fields(kind: str, title: str) -> list[Field]:
+def _period_fields(kind: str, title: str, spans: bool) -> list[Field]:
     if kind == "fiscal_year":
-        return [
+        fields = [
             Field("fiscal_year", "年度（西暦）", "integer", description=FISCAL_YEAR),
             Field("fiscal_year_label", title or "年度（原表記）", description=PRINTED_LABEL),
         ]
-    return [
-        Field("year", "年（西暦）", "integer", description="暦年（西暦）。"),
-        Field("year_label", title or "年（原表記）", description=PRINTED_LABEL),
-    ]
+    else:
+        fields = [
+            Field("year", "年（西暦）", "integer", description="暦年（西暦）。"),
+            Field("year_label", title or "年（原表記）", description=PRINTED_LABEL),
+        ]
+    if spans:
+        fields += [
+            Field("period_start", "集計期間開始日", "date", description="数値が対象とする期間の初日。"),
+            Field(
+                "period_end",
+                "集計期間終了日",
+                "date",
+                description="数値が対象とする期間の末日（現在日付を含む）。",
+            ),
+            Field("is_partial", "部分期間", "boolean", description="期間が年度（年）全体より短いときtrue。"),
+        ]
+    return fields
 
 
 FISCAL_YEAR = "年度（4月から翌年3月まで）を、始まる年の西暦で表す。2020は2020年4月から2021年3月まで。"
 PRINTED_LABEL = "原表に印刷されたとおりの時点の表記。"
 
 
-def _period_values(period: PeriodLabel | None) -> list[str]:
-    return [str(period.year), period.label] if period else ["", ""]
+def _period_values(period: PeriodLabel | None, spans: bool) -> list[str]:
+    if period is None:
+        return ["", "", *(["", "", ""] if spans else [])]
+    values = [str(period.year), period.label]
+    if spans:
+        partial = period.end is not None
+        values += [period.start.isoformat(), period.last_day.isoformat(), "true" if partial else "false"]
+    return values
 
 
 def _num(text: str) -> int | float:

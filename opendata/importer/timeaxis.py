@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 
 from opendata import periods
 
@@ -22,6 +23,23 @@ class PeriodLabel:
     kind: str  # "fiscal_year" or "year"
     year: int
     label: str  # as printed
+    end: date | None = None  # set when the label names an as-of date inside its fiscal year
+
+    @property
+    def start(self) -> date:
+        return (
+            periods.fiscal_year_bounds(self.year)[0] if self.kind == "fiscal_year" else date(self.year, 1, 1)
+        )
+
+    @property
+    def last_day(self) -> date:
+        if self.end is not None:
+            return self.end
+        return (
+            periods.fiscal_year_bounds(self.year)[1]
+            if self.kind == "fiscal_year"
+            else date(self.year, 12, 31)
+        )
 
 
 def read_period(label: object, era: str | None = None) -> PeriodLabel | None:
@@ -40,21 +58,33 @@ def read_period(label: object, era: str | None = None) -> PeriodLabel | None:
         parsed = periods.parse_fiscal_year(text, era=era)
     except (periods.PeriodError, ValueError):
         return None
-    return PeriodLabel("fiscal_year", parsed.fiscal_year, str(label).strip())
+    end = parsed.end if parsed.is_partial else None
+    return PeriodLabel("fiscal_year", parsed.fiscal_year, str(label).strip(), end)
 
 
 def era_of(label: object) -> str | None:
     if not isinstance(label, str):
         return None
     match = _ERA_NAME.search(unicodedata.normalize("NFKC", label))
-    return match.group(1) if match else None
+    return periods.ERA_ABBREVIATIONS.get(match.group(1), match.group(1)) if match else None
 
 
 def read_periods(labels: list[object]) -> list[PeriodLabel | None]:
-    """Read labels left to right, each era-less label taking the era last named."""
+    """Read labels in order, each era-less label taking the era last named; a year number
+    that falls back (平成30年度, 元年度) means the next era began."""
     era: str | None = None
-    out = []
+    out: list[PeriodLabel | None] = []
+    previous: PeriodLabel | None = None
     for label in labels:
-        era = era_of(label) or era
-        out.append(read_period(label, era))
+        named = era_of(label)
+        era = named or era
+        period = read_period(label, era)
+        if period and not named and previous and period.year <= previous.year and era in ERA_ORDER[:-1]:
+            era = ERA_ORDER[ERA_ORDER.index(era) + 1]
+            period = read_period(label, era)
+        out.append(period)
+        previous = period or previous
     return out
+
+
+ERA_ORDER = ["明治", "大正", "昭和", "平成", "令和"]

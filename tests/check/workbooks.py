@@ -134,3 +134,73 @@ def hikikomori_printed() -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def consultations_printed() -> bytes:
+    """Made-up sample data in a typical print layout: title and unit above, a two-row
+    heading with merged period cells, merged and omitted row labels, 〃, a hidden row,
+    full-width digits, thousands separators, symbols, a 合計 row and footnotes below."""
+    book = openpyxl.Workbook()
+    s = book.active
+    s.title = "表2"
+    s["A1"] = "表2 相談件数（テスト用の架空データ）"
+    s["F1"] = "（単位：件）"
+    s.append([])
+    s.append(["区分", "相談方法", "令和2年度", None, "令和3年度※1", None])
+    s.append([None, None, "男", "女", "男", "女"])
+    for ref in ("A3:A4", "B3:B4", "C3:D3", "E3:F3"):
+        s.merge_cells(ref)
+    s.append(["若者", "電話", "1,234", "５６", 40, "－"])
+    s.append([None, "来所", 10, 5, 3, "…"])
+    s.append(["〃", "SNS", 2, 0, "x", 1])
+    s.append(["若者", "旧集計", 99, 99, 99, 99])
+    s.row_dimensions[8].hidden = True
+    s.append(["高齢者", "電話", 7, 8, 9, 10])
+    s.append(["合計", None, 1253, 69, 52, 11])
+    s.append([])
+    s.append(["※1 令和3年度は12月末現在"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+CONSULTATIONS_TIDY = [
+    ["category", "channel", "fiscal_year", "fiscal_year_label", "item", "value", "note"],
+    *[
+        [cat, ch, str(fy), label, sex, value, "※1 令和3年度は12月末現在" if fy == 2021 else ""]
+        for cat, ch, figures in (
+            ("若者", "電話", ("1234", "56", "40", "－")),
+            ("若者", "来所", ("10", "5", "3", "…")),
+            ("若者", "SNS", ("2", "0", "x", "1")),
+            ("高齢者", "電話", ("7", "8", "9", "10")),
+        )
+        for (fy, label, sex), value in zip(
+            (
+                (2020, "令和2年度", "男"),
+                (2020, "令和2年度", "女"),
+                (2021, "令和3年度", "男"),
+                (2021, "令和3年度", "女"),
+            ),
+            figures,
+            strict=True,
+        )
+    ],
+]
+
+
+def two_tables() -> bytes:
+    """Made-up sample data: two tables on one sheet, the second with a total column formula."""
+    book = openpyxl.Workbook()
+    s = book.active
+    s.title = "施設"
+    s.append(["施設名", "定員（人）"])
+    s.append(["A館", 30])
+    s.append(["B館", 20])
+    s.append([])
+    s.append([])
+    s.append(["地区", "男（人）", "女（人）", "計（人）"])
+    s.append(["北部", 3, 4, 7])
+    s.append(["南部", 5, 6, "=B8+C8"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,271 @@
+"""`opendata import`: each step, whole print-layout sheets with the exact tidy table they
+must become, a report table rebuilt as printed, and the draft passing validate and check."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from opendata.catalog.validate import validate_path
+from opendata.check.cells import read_figure
+from opendata.check.package import check_package
+from opendata.cli import main
+from opendata.importer import draft, import_sheet
+from opendata.importer.names import name_for
+from opendata.importer.printed import strip_marks
+from opendata.importer.timeaxis import read_periods
+from tests.check import workbooks as wb
+from tests.conftest import PACKAGES
+
+
+def rows_of(package: Path) -> list[list[str]]:
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    with (package / descriptor["resources"][0]["path"]).open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def imported(tmp_path: Path, data: bytes, name: str, *args: str) -> tuple[Path, str]:
+    source = tmp_path / f"{name}.xlsx"
+    source.write_bytes(data)
+    result = CliRunner().invoke(
+        main, ["import", str(source), "--name", name, "--out", str(tmp_path / "out"), *args]
+    )
+    assert result.exit_code == 0, result.output
+    return tmp_path / "out" / name, result.output
+
+
+# ---- single steps -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit", "mark"),
+    [
+        ("1,234人", 1234, "人", None),
+        ("５６", 56, None, None),
+        ("12※1", 12, None, "※1"),
+        ("▲3", -3, None, None),
+        ("2.5%", 2.5, "%", None),
+        (" 7 件", 7, "件", None),
+    ],
+)
+def test_figures_lose_separators_units_and_width(text, value, unit, mark):
+    figure = read_figure(text)
+    assert figure is not None and (figure.value, figure.unit, figure.mark) == (value, unit, mark)
+
+
+@pytest.mark.parametrize("text", ["12,34", "横浜市", "令和2年度", "1-2"])
+def test_non_figures_stay_text(text):
+    assert read_figure(text) is None
+
+
+@pytest.mark.parametrize(
+    ("labels", "years"),
+    [
+        (["令和2年度", "令和3年度(12月末現在)"], [2020, 2021]),
+        (["平成30年度", "元年度", "2年度"], [2018, 2019, 2020]),
+        (["平成27年度", "28年度", "29年度"], [2015, 2016, 2017]),
+        (["2019年度", "2020年"], [2019, 2020]),
+        (["令和元年度", "R2年度"], [2019, 2020]),
+    ],
+)
+def test_period_labels_become_western_years_with_the_era_carried(labels, years):
+    assert [p.year if p else None for p in read_periods(labels)] == years
+
+
+@pytest.mark.parametrize(
+    ("parts", "name"),
+    [
+        (["区分"], "category"),
+        (["相談件数", "合計"], "consultations_total"),
+        (["男性"], "male"),
+        (["Email"], "email"),
+        (["相談件数合計"], "consultations_total"),
+        (["ひきこもり"], None),
+    ],
+)
+def test_names_come_from_the_glossary_or_not_at_all(parts, name):
+    assert name_for(parts) == name
+
+
+def test_footnote_markers_leave_the_heading():
+    assert strip_marks("令和3年度※1") == ("令和3年度", ["※1"])
+
+
+# ---- whole sheets -----------------------------------------------------------------------
+
+
+def test_print_layout_sheet_becomes_the_exact_tidy_table(tmp_path):
+    package, output = imported(tmp_path, wb.consultations_printed(), "consultations")
+    assert rows_of(package) == wb.CONSULTATIONS_TIDY
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    resource = descriptor["resources"][0]
+    fields = {f["name"]: f for f in resource["schema"]["fields"]}
+    assert fields["value"]["type"] == "integer" and fields["value"]["unit"] == "件"
+    assert fields["category"]["title"] == "区分" and fields["fiscal_year"]["type"] == "integer"
+    missing = {m["value"]: m["label"] for m in resource["schema"]["missingValues"]}
+    assert missing["－"] == "該当数値なし" and missing["…"] == "不詳・データなし" and missing["x"] == "秘匿"
+    totals = resource["reportChecks"][0]
+    assert totals["rule"] == "printed-total"
+    assert {
+        "field": "value",
+        "where": {"fiscal_year": 2020, "item": "男"},
+        "value": 1253,
+        "label": "合計",
+    } in totals["totals"]
+    assert descriptor["title"] == "表2 相談件数（テスト用の架空データ）"
+    assert "skipped hidden row(s) 8" in output and "filled 2 “same as above”" in output
+    assert "flattened 2 heading rows" in output and "reshaped to long form" in output
+    assert "still to decide:" in output and "`item`" in output
+
+
+def test_the_draft_passes_validate_and_check(tmp_path):
+    package, _ = imported(tmp_path, wb.consultations_printed(), "consultations")
+    assert validate_path(package).valid, validate_path(package).to_dict()
+    [(_, report)] = check_package(package, wb.LIMITS)
+    assert [(r.id, r.violations[:1]) for r in report.failed] == []
+    assert report.score() == {"L1": 100, "L2": 100, "L3": 100}
+
+
+def test_wide_is_kept_on_request_and_named_by_period(tmp_path):
+    package, output = imported(tmp_path, wb.consultations_printed(), "wide", "--wide")
+    assert rows_of(package)[0] == [
+        "category",
+        "channel",
+        "fy2020_male",
+        "fy2020_female",
+        "fy2021_male",
+        "fy2021_female",
+    ]
+    assert rows_of(package)[1] == ["若者", "電話", "1234", "56", "40", "－"]
+    assert "L3-09" in output
+
+
+def test_second_table_on_a_sheet_and_formula_without_saved_value(tmp_path):
+    package, output = imported(tmp_path, wb.two_tables(), "districts", "--table", "2")
+    assert rows_of(package) == [
+        ["district", "item", "value"],
+        ["北部", "男", "3"],
+        ["北部", "女", "4"],
+        ["南部", "男", "5"],
+        ["南部", "女", "6"],
+    ]
+    checks = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))["resources"][0][
+        "reportChecks"
+    ]
+    assert checks[0]["totals"] == [
+        {"field": "value", "where": {"district": "北部"}, "value": 7, "label": "計"}
+    ]
+    assert "sheet holds 2 tables" in output and "D8" in output and "no saved value" in output
+    assert validate_path(package).valid
+
+
+def test_a_report_table_rebuilt_as_printed_imports_to_the_shipped_figures(tmp_path):
+    """Report 1(4)ア(ア)a: compared by value with the shipped package, whatever its layout."""
+    package, _ = imported(tmp_path, wb.hikikomori_printed(), "hikikomori-draft")
+    header, *rows = rows_of(package)
+    assert header == [
+        "fiscal_year",
+        "fiscal_year_label",
+        "period_start",
+        "period_end",
+        "is_partial",
+        "item",
+        "value",
+    ]
+    assert rows[3][:5] == ["2021", "令和3年度(12月末現在)", "2021-04-01", "2021-12-31", "true"]
+    imported_figures = {(int(r[0]), int(r[6])) for r in rows}
+    checks = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))["resources"][0][
+        "reportChecks"
+    ]
+    totals = {(t["where"]["fiscal_year"], t["value"]) for t in checks[0]["totals"]}
+    assert {r[1] for r in rows} == {"令和2年度", "令和3年度(12月末現在)"}
+    shipped = shipped_figures(PACKAGES / "hikikomori-consultations")
+    assert imported_figures <= shipped
+    assert shipped <= imported_figures | totals
+    assert validate_path(package).valid
+    [(_, report)] = check_package(package, wb.LIMITS)
+    assert [(r.id, r.violations[:1]) for r in report.failed] == []
+
+
+def shipped_figures(package: Path) -> set[tuple[int, int]]:
+    """(fiscal year, figure) for every integer cell of the package's tables but keys and years."""
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    found = set()
+    for resource in descriptor["resources"]:
+        numbers = [
+            f["name"]
+            for f in resource["schema"]["fields"]
+            if f["type"] in ("integer", "number") and "year" not in f["name"] and f["name"] != "page"
+        ]
+        with (package / resource["path"]).open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                found |= {(int(row["fiscal_year"]), int(float(row[n]))) for n in numbers if row.get(n)}
+    return found
+
+
+# ---- safety of the output ---------------------------------------------------------------
+
+
+def test_an_existing_package_is_never_overwritten(tmp_path):
+    imported(tmp_path, wb.hikikomori_printed(), "again")
+    source = tmp_path / "again.xlsx"
+    result = CliRunner().invoke(
+        main, ["import", str(source), "--name", "again", "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 1 and "already exists" in result.output
+
+
+def test_an_interrupted_import_leaves_no_folder(tmp_path, monkeypatch):
+    import opendata.importer.writer as writer
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(writer.json, "dumps", interrupt)
+    source = tmp_path / "t.xlsx"
+    source.write_bytes(wb.hikikomori_printed())
+    result = CliRunner().invoke(
+        main, ["import", str(source), "--name", "cut", "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 130 and "nothing was written" in result.output
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_writing_into_a_project_also_writes_the_schema(tmp_path):
+    source = tmp_path / "t.xlsx"
+    source.write_bytes(wb.hikikomori_printed())
+    result = import_sheet(
+        source, None, "hiki", None, tmp_path / "datapackages", wb.LIMITS, tmp_path / "schemas"
+    )
+    schema = json.loads((tmp_path / "schemas" / "hiki" / "hiki.json").read_text(encoding="utf-8"))
+    assert (
+        schema
+        == json.loads((result.target / "datapackage.json").read_text(encoding="utf-8"))["resources"][0][
+            "schema"
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--name", "Bad Name"], "--name"),
+        (["--name", "ok", "--sheet", "nope"], "--sheet"),
+        (["--name", "ok", "--table", "3"], "--table"),
+    ],
+)
+def test_bad_options_are_one_line(tmp_path, args, message):
+    source = tmp_path / "t.xlsx"
+    source.write_bytes(wb.hikikomori_printed())
+    result = CliRunner().invoke(main, ["import", str(source), "--out", str(tmp_path), *args])
+    assert result.exit_code == 1 and result.output.strip().splitlines()[-1].startswith("opendata: error:")
+    assert message in result.output
+
+
+def test_draft_is_available_without_writing():
+    result = draft(wb.hikikomori_printed(), "t.xlsx", "相談実績", "hiki", None, wb.LIMITS)
+    assert result.tidy.long and len(result.tidy.rows) == 6
