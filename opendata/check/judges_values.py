@@ -179,7 +179,12 @@ def l2_02(ctx: Context) -> list[Violation]:
                             f"{cell_name(r, c)} says “{value.strip()}” for “same as above”.",
                         )
                     )
-                elif is_blank(value) and _is_data_row(sheet, table, r) and _filled_above(sheet, table, r, c):
+                elif (
+                    is_blank(value)
+                    and _is_data_row(sheet, table, r)
+                    and _filled_above(sheet, table, r, c)
+                    and not _is_total_row(sheet, table, r)
+                ):
                     found.append(
                         at(
                             sheet,
@@ -190,6 +195,17 @@ def l2_02(ctx: Context) -> list[Violation]:
                         )
                     )
     return found
+
+
+TOTAL_LABEL = re.compile(r"^\s*(合\s*計|総\s*計|総\s*数|計|小\s*計|全\s*体|県\s*計|total)\s*$", re.IGNORECASE)
+
+
+def _is_total_row(sheet: Sheet, table, r: int) -> bool:
+    """A 合計 row leaves the other label cells blank on purpose."""
+    return any(
+        isinstance(v, str) and TOTAL_LABEL.match(v)
+        for v in (sheet.value(r, c) for c in range(table.left, table.right + 1))
+    )
 
 
 def _filled_above(sheet: Sheet, table, r: int, c: int) -> bool:

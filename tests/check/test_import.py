@@ -269,3 +269,13 @@ def test_bad_options_are_one_line(tmp_path, args, message):
 def test_draft_is_available_without_writing():
     result = draft(wb.hikikomori_printed(), "t.xlsx", "相談実績", "hiki", None, wb.LIMITS)
     assert result.tidy.long and len(result.tidy.rows) == 6
+
+
+def test_a_printed_total_that_the_rows_do_not_reach_is_reported(tmp_path):
+    package, _ = imported(tmp_path, wb.hikikomori_printed(), "wrong-total")
+    descriptor_path = package / "datapackage.json"
+    descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
+    descriptor["resources"][0]["reportChecks"][0]["totals"][0]["value"] = 403
+    descriptor_path.write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
+    issues = validate_path(package).packages[0].issues
+    assert [i.rule for i in issues] == ["printed-total"] and "403" in issues[0].message
