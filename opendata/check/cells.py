@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 # Symbols Japanese statistical tables print instead of a figure, with their usual meaning.
@@ -85,6 +86,11 @@ def read_figure(value: Any) -> Figure | None:
         return Figure(plain, None, None, False)
     if not isinstance(value, str):
         return None
+    return _text_figure(value)
+
+
+@lru_cache(maxsize=65536)  # tables repeat the same texts; the regex work is the check's hot spot
+def _text_figure(value: str) -> Figure | None:
     folded = unicodedata.normalize("NFKC", value).replace("，", ",")
     match = _DIRTY.match(folded)
     if not match or (match.group("num").count(",") and not _commas_ok(match.group("num"))):

@@ -34,6 +34,8 @@ class Context:
     filename: str
     schema: dict[str, FieldInfo] | None = None  # by column heading
     package: dict[str, Any] | None = None  # the descriptor, when checking a data package
+    _headings: dict[tuple[str, int], dict[int, str]] = field(default_factory=dict, repr=False)
+    _numeric: dict[tuple[str, int], list[int]] = field(default_factory=dict, repr=False)
 
     @cached_property
     def layouts(self) -> dict[str, Layout]:
@@ -46,6 +48,12 @@ class Context:
 
     def headings(self, sheet: Sheet, table: Table) -> dict[int, str]:
         """Column -> its heading, the heading rows joined (merged cells carry across)."""
+        key = (sheet.name, id(table))
+        if key not in self._headings:
+            self._headings[key] = self._read_headings(sheet, table)
+        return self._headings[key]
+
+    def _read_headings(self, sheet: Sheet, table: Table) -> dict[int, str]:
         out = {}
         for c in range(table.left, table.right + 1):
             parts = []
@@ -58,6 +66,12 @@ class Context:
 
     def numeric_columns(self, sheet: Sheet, table: Table) -> list[int]:
         """Columns whose body is mostly figures (or the schema says number/integer)."""
+        key = (sheet.name, id(table))
+        if key not in self._numeric:
+            self._numeric[key] = self._find_numeric(sheet, table)
+        return self._numeric[key]
+
+    def _find_numeric(self, sheet: Sheet, table: Table) -> list[int]:
         if self.schema is not None:
             heads = self.headings(sheet, table)
             return [
