@@ -125,7 +125,10 @@ def check(path: Path, lang: str, as_json: bool) -> None:
     """
     from opendata.check.cli import run_check
 
-    text, ok = run_check(path, lang, as_json, SETTINGS)
+    try:
+        text, ok = run_check(path, lang, as_json, SETTINGS)
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
     click.echo(text)
     sys.exit(0 if ok else 1)
 

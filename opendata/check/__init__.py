@@ -17,34 +17,40 @@ from opendata.check.report import Report
 from opendata.check.safety import Limits, sniff_kind
 from opendata.check.sheet import Workbook
 from opendata.check.text import read_text
-from opendata.check.xlsx import read_xlsx
+from opendata.check.xlsx import Progress, read_xlsx
 
 __all__ = ["Context", "FieldInfo", "Limits", "Report", "check_bytes", "check_file", "read_book"]
 
 
-def read_book(data: bytes, filename: str, limits: Limits) -> Workbook:
+def read_book(data: bytes, filename: str, limits: Limits, progress: Progress = None) -> Workbook:
     if len(data) > limits.max_bytes:
         raise errors.UploadTooLarge(
             f"{filename} is {len(data):,} bytes; the limit is {limits.max_bytes:,}", parameter="file"
         )
     kind = sniff_kind(data[:4096], filename)
     if kind == "xlsx":
-        return read_xlsx(io.BytesIO(data), filename, limits)
+        return read_xlsx(io.BytesIO(data), filename, limits, progress)
     return read_text(data, filename, kind, limits)
 
 
 def check_bytes(
-    data: bytes, filename: str, limits: Limits, schema: dict[str, FieldInfo] | None = None
+    data: bytes,
+    filename: str,
+    limits: Limits,
+    schema: dict[str, FieldInfo] | None = None,
+    progress: Progress = None,
 ) -> Report:
-    book = read_book(data, filename, limits)
+    book = read_book(data, filename, limits, progress)
+    if progress is not None:
+        progress(f"judging {sum(len(s.rows) for s in book.sheets):,} rows against the rules")
     return judge(Context(book, filename, schema))
 
 
-def check_file(path: Path, limits: Limits, schema: dict[str, FieldInfo] | None = None) -> Report:
+def check_file(path: Path, limits: Limits, progress: Progress = None) -> Report:
     size = path.stat().st_size
     if size > limits.max_bytes:
         raise errors.UploadTooLarge(
             f"{path.name} is {size:,} bytes; the limit is {limits.max_bytes:,} (CHECK_MAX_UPLOAD_BYTES)",
             parameter="file",
         )
-    return check_bytes(path.read_bytes(), path.name, limits, schema)
+    return check_bytes(path.read_bytes(), path.name, limits, progress=progress)

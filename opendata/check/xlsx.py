@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import zipfile
+from collections.abc import Callable
 from typing import IO, Any
 from xml.parsers import expat
 
@@ -21,6 +22,8 @@ from opendata import errors
 from opendata.check.safety import Limits, inspect_zip
 from opendata.check.sheet import Sheet, Workbook, is_blank
 
+Progress = Callable[[str], None] | None
+
 NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -30,7 +33,10 @@ PLAIN_FILLS = {None, "none"}
 PLAIN_COLOURS = {None, "FFFFFFFF", "00000000", "FF000000"}
 
 
-def read_xlsx(source: IO[bytes], filename: str, limits: Limits) -> Workbook:
+PROGRESS_EVERY = 20_000  # rows between progress messages on long sheets
+
+
+def read_xlsx(source: IO[bytes], filename: str, limits: Limits, progress: Progress = None) -> Workbook:
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
@@ -48,7 +54,7 @@ def read_xlsx(source: IO[bytes], filename: str, limits: Limits) -> Workbook:
                 f"{filename} cannot be read as a workbook: {exc}", parameter="file"
             ) from exc
         try:
-            sheets = _read_sheets(book, archive, manifest, filename, limits)
+            sheets = _read_sheets(book, archive, manifest, filename, limits, progress)
         finally:
             book.close()
     return Workbook("xlsx", sheets)
@@ -86,13 +92,13 @@ def _relationships(archive: zipfile.ZipFile, part_path: str) -> dict[str, tuple[
     return out
 
 
-def _read_sheets(book, archive, manifest, filename: str, limits: Limits) -> list[Sheet]:
+def _read_sheets(book, archive, manifest, filename: str, limits: Limits, progress: Progress) -> list[Sheet]:
     sheets: list[Sheet] = []
     budget = [limits.max_cells]
     for name, state, path in manifest:
         sheet = Sheet(name=name, state=state)
         if name in book.sheetnames and "chartsheet" not in path:
-            _read_values(book[name], sheet, budget, filename, limits)
+            _read_values(book[name], sheet, budget, filename, limits, progress)
         else:
             sheet.objects.append("chart")
         if path in archive.namelist():
@@ -102,9 +108,13 @@ def _read_sheets(book, archive, manifest, filename: str, limits: Limits) -> list
     return sheets
 
 
-def _read_values(ws, sheet: Sheet, budget: list[int], filename: str, limits: Limits) -> None:
+def _read_values(
+    ws, sheet: Sheet, budget: list[int], filename: str, limits: Limits, progress: Progress
+) -> None:
     styles: dict[int, tuple[str | None, str]] = {}
     for r, row in enumerate(ws.iter_rows()):
+        if progress is not None and r and r % PROGRESS_EVERY == 0:
+            progress(f"sheet {sheet.name}: {r:,} rows read")
         values: list[Any] = []
         for c, cell in enumerate(row):
             value = getattr(cell, "value", None)

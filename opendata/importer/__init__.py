@@ -43,7 +43,7 @@ def draft(
             f"--name {name!r}: use lower-case ASCII words joined by '-'", parameter="name"
         )
     progress(f"reading {filename}")
-    book = read_book(data, filename, limits)
+    book = read_book(data, filename, limits, progress)
     names = [s.name for s in book.sheets]
     if sheet_name is None:
         sheet = book.sheets[0]

@@ -174,7 +174,7 @@ def test_cli_json_and_english(tmp_path):
     assert result.exit_code == 1
     import json
 
-    body = json.loads(result.output)
+    body = json.loads(result.stdout)
     assert next(r for r in body["rules"] if r["id"] == "L1-12")["violations"][0]["cell"] == "C2:C3"
     english = CliRunner().invoke(main, ["check", "--lang", "en", str(path)]).output
     assert "[FAILED] L1-12 (old 1-4) [Excel] No merged cells" in english and "C2:C3 is merged." in english
