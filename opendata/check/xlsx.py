@@ -34,6 +34,7 @@ PLAIN_COLOURS = {None, "FFFFFFFF", "00000000", "FF000000"}
 
 
 PROGRESS_EVERY = 20_000  # rows between progress messages on long sheets
+SPARSE_FACTOR = 4  # cells walked, blank ones included, per filled cell allowed
 
 
 def read_xlsx(source: IO[bytes], filename: str, limits: Limits, progress: Progress = None) -> Workbook:
@@ -112,7 +113,19 @@ def _read_values(
     ws, sheet: Sheet, budget: list[int], filename: str, limits: Limits, progress: Progress
 ) -> None:
     styles: dict[int, tuple[str | None, str]] = {}
+    # A sheet may declare its size as A1:XFD1048576; openpyxl would then pad every row to 16,384
+    # cells. Ignoring the declaration pads only up to each row's own last cell, and every cell
+    # walked (blank or not) counts against a bound, so a sparse giant sheet is refused, not walked.
+    ws.reset_dimensions()
+    walked = 0
     for r, row in enumerate(ws.iter_rows()):
+        walked += len(row) + 1
+        if walked > limits.max_cells * SPARSE_FACTOR:
+            raise errors.TooManyCells(
+                f"{filename}: sheet {sheet.name} spans more than {limits.max_cells * SPARSE_FACTOR:,} cells "
+                "(mostly empty); delete the unused rows and columns",
+                parameter="file",
+            )
         if progress is not None and r and r % PROGRESS_EVERY == 0:
             progress(f"sheet {sheet.name}: {r:,} rows read")
         values: list[Any] = []

@@ -207,3 +207,26 @@ def test_uploads_are_never_written_to_disk(client, monkeypatch):
     )
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["format"] == "csv"
+
+
+def test_a_sheet_declaring_a_giant_size_is_not_walked_cell_by_cell(client):
+    """A1 and XFD1048576 filled: a million rows of 16,384 cells if padded; refused quickly instead."""
+
+    def giant(name: str, data: bytes) -> bytes:
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        return (
+            b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main"><dimension ref="A1:XFD1048576"/><sheetData>'
+            b'<row r="1"><c r="A1"><v>1</v></c><c r="XFD1"><v>2</v></c></row>'
+            + b"".join(b'<row r="%d"><c r="XFD%d"><v>1</v></c></row>' % (n, n) for n in range(2, 3000))
+            + b"</sheetData></worksheet>"
+        )
+
+    started = time.monotonic()
+    data = wb.rezip(BASE_X, giant)
+    response = client.post(
+        "/api/v1/check", data={"file": (io.BytesIO(data), "giant.xlsx")}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 413 and response.get_json()["type"].endswith("#too-many-cells")
+    assert time.monotonic() - started < 20
