@@ -7,7 +7,16 @@ from collections.abc import Callable
 from opendata.check import judges_layout as lay
 from opendata.check import judges_values as val
 from opendata.check.context import Context
-from opendata.check.report import FAILED, NOT_APPLICABLE, NOT_JUDGED, PASSED, Report, RuleResult, Violation
+from opendata.check.report import (
+    FAILED,
+    MAX_KEPT,
+    NOT_APPLICABLE,
+    NOT_JUDGED,
+    PASSED,
+    Report,
+    RuleResult,
+    Violation,
+)
 from opendata.check.rules import catalogue
 
 Judge = Callable[[Context], list[Violation]]
@@ -86,4 +95,5 @@ def judge(ctx: Context, extra: dict[str, Judge] | None = None) -> Report:
 
 
 def _result(rule_id: str, violations: list[Violation]) -> RuleResult:
-    return RuleResult(rule_id, FAILED if violations else PASSED, violations)
+    count = len(violations)
+    return RuleResult(rule_id, FAILED if violations else PASSED, violations[:MAX_KEPT], count=count)

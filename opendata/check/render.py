@@ -68,8 +68,8 @@ def render_text(report: Report, lang: str = "ja") -> str:
         for violation in result.violations[:SHOWN]:
             where = f"{violation.sheet}!{violation.cell}" if violation.cell else violation.sheet
             lines.append(f"    - {where}: {violation.message[lang]}")
-        if len(result.violations) > SHOWN:
-            lines.append(f"    - {w['more'].format(n=len(result.violations) - SHOWN)}")
+        if result.violation_count > SHOWN:
+            lines.append(f"    - {w['more'].format(n=result.violation_count - SHOWN)}")
         if result.status == FAILED:
             lines.append(f"    {w['fix']}: {rule.fix[lang]}")
     return "\n".join(lines)

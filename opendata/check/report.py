@@ -15,7 +15,8 @@ from typing import Any
 from opendata.check.rules import catalogue, source
 
 PASSED, FAILED, NOT_APPLICABLE, NOT_JUDGED = "passed", "failed", "not-applicable", "not-judged"
-MAX_LISTED = 200  # violations listed per rule; the count says how many there were in all
+MAX_LISTED = 200  # violations listed per rule in a report; the count says how many there were in all
+MAX_KEPT = 1000  # violations kept in memory per rule (a 100,000-row sheet can break a rule per row)
 LEVELS = ("L1", "L2", "L3")
 
 
@@ -43,6 +44,11 @@ class RuleResult:
     status: str
     violations: list[Violation] = field(default_factory=list)
     reason: dict[str, str] | None = None  # why not judged / not applicable
+    count: int | None = None  # violations found, when more were found than kept
+
+    @property
+    def violation_count(self) -> int:
+        return len(self.violations) if self.count is None else self.count
 
     @property
     def passed(self) -> bool | None:
@@ -58,7 +64,7 @@ class RuleResult:
             "status": self.status,
             "passed": self.passed,
             "reason": self.reason[lang] if self.reason else None,
-            "violationCount": len(self.violations),
+            "violationCount": self.violation_count,
             "violations": [v.to_dict(lang) for v in self.violations[:MAX_LISTED]],
             "fix": rule.fix[lang] if self.status == FAILED else None,
         }

@@ -122,3 +122,12 @@ def test_score_is_the_share_of_judged_rules_passed():
 def test_a_symbol_defined_on_the_sheet_passes_l3_03():
     rows = wb.grid({(2, 3): "x"}, extra=[[], ["「x」は秘匿"]])
     assert check_bytes(wb.xlsx(rows), X, wb.LIMITS).result("L3-03").status == "passed"
+
+
+def test_a_rule_broken_on_every_row_keeps_a_bounded_list_and_the_full_count():
+    rows = [["地区", "件数（件）"], *[[f"地区{n}", f"{n:,}件"] for n in range(1500)]]
+    report = check_bytes(wb.xlsx(rows), X, wb.LIMITS)
+    result = report.result("L2-01")
+    assert result.violation_count == 1500 and len(result.violations) == 1000
+    listed = next(r for r in report.to_dict()["rules"] if r["id"] == "L2-01")
+    assert listed["violationCount"] == 1500 and len(listed["violations"]) == 200
