@@ -305,7 +305,7 @@ def l3_04(ctx: Context) -> list[Violation]:
                             f"column “{heads[c]}” declares no unit.",
                         )
                     )
-            elif not UNIT_IN_HEADING.search(heads[c]):
+            elif not UNIT_IN_HEADING.search(heads[c]) and not _unit_in_format(sheet, table, c):
                 found.append(
                     on_sheet(
                         sheet,
@@ -315,6 +315,17 @@ def l3_04(ctx: Context) -> list[Violation]:
                     )
                 )
     return found
+
+
+def format_unit(number_format: str) -> str | None:
+    """The unit a number format prints after the figure: #,##0"人" -> 人 (the value stays a number)."""
+    match = re.search(r'"([^"0-9#,.]+)"\s*(?:;|$)', number_format)
+    return match.group(1).strip() if match else None
+
+
+def _unit_in_format(sheet: Sheet, table, c: int) -> bool:
+    formats = [sheet.number_formats.get((r, c)) for r in range(table.body_top, table.bottom + 1)]
+    return any(f and format_unit(f) for f in formats)
 
 
 def _is_count_like(field) -> bool:

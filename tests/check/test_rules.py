@@ -131,3 +131,58 @@ def test_a_rule_broken_on_every_row_keeps_a_bounded_list_and_the_full_count():
     assert result.violation_count == 1500 and len(result.violations) == 1000
     listed = next(r for r in report.to_dict()["rules"] if r["id"] == "L2-01")
     assert listed["violationCount"] == 1500 and len(listed["violations"]) == 200
+
+
+def test_a_unit_shown_by_the_number_format_counts_for_l3_04():
+    def unit_format(sheet) -> None:
+        for row in range(2, 6):
+            sheet.cell(row, 4).number_format = '#,##0"件"'
+
+    rows = wb.grid({(0, 3): "相談件数"})
+    assert check_bytes(wb.xlsx(rows), X, wb.LIMITS).result("L3-04").status == "failed"
+    assert check_bytes(wb.xlsx(rows, unit_format), X, wb.LIMITS).result("L3-04").status == "passed"
+
+
+PACKAGE_BREAKERS = [
+    (
+        "L3-02",
+        lambda d: d["resources"][0]["schema"]["fields"].append(
+            {"name": "area_code", "type": "string", "description": "地域コード"}
+        ),
+    ),
+    ("L3-08", lambda d: d["resources"][0].pop("encoding")),
+    ("L3-08", lambda d: d["resources"][0]["schema"]["fields"][0].pop("description")),
+    ("L3-08", lambda d: d.pop("sources")),
+    ("L3-03", lambda d: d["resources"][0]["schema"].update(missingValues=[""])),
+    (
+        "L3-04",
+        lambda d: next(f for f in d["resources"][0]["schema"]["fields"] if f["name"] == "value").pop("unit"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "breaks"), PACKAGE_BREAKERS, ids=[f"{r}-{i}" for i, (r, _) in enumerate(PACKAGE_BREAKERS)]
+)
+def test_package_rules_are_judged_from_the_metadata(tmp_path, rule, breaks):
+    import csv
+    import json
+
+    from opendata.check.package import check_package
+    from opendata.importer import import_sheet
+
+    source = tmp_path / "t.xlsx"
+    source.write_bytes(wb.consultations_printed())
+    package = import_sheet(source, None, "sample", None, tmp_path / "out", wb.LIMITS).target
+    [(_, report)] = check_package(package, wb.LIMITS)
+    assert report.result(rule).status == "passed"
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    breaks(descriptor)
+    if rule == "L3-02":  # the new column needs its values in the CSV too
+        path = package / "data" / "sample.csv"
+        rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows([[*rows[0], "area_code"], *[[*r, "141003"] for r in rows[1:]]])
+    (package / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
+    [(_, report)] = check_package(package, wb.LIMITS)
+    assert report.result(rule).status == "failed"
