@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opendata.check.cells import SAME_AS_ABOVE, missing_symbol, read_figure
+from opendata.check.judges_values import format_unit
 from opendata.check.region import Table, filled
 from opendata.check.sheet import Sheet, cell_name, is_blank
 
@@ -122,6 +123,15 @@ def _columns(sheet: Sheet, table: Table) -> list[Column]:
                 text = text[: match.start()].strip()
             if text and (not parts or parts[-1] != text):
                 parts.append(text)
+        if unit is None:  # a unit the number format prints after each figure: #,##0"人"
+            unit = next(
+                (
+                    u
+                    for r in range(table.body_top, table.bottom + 1)
+                    if (u := format_unit(sheet.number_formats.get((r, c), "")))
+                ),
+                None,
+            )
         columns.append(Column(c, parts, marks, unit))
     return columns
 

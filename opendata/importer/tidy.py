@@ -4,6 +4,7 @@ checks. Wide period (or item) columns become rows unless the caller asks to keep
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from opendata.check.cells import MISSING_SYMBOLS, missing_symbol, read_figure
@@ -134,6 +135,8 @@ class _Builder:
                     if period
                     else ["", str(value), *[""] * (3 * self.spans)]
                 )
+            elif isinstance(value, datetime | date):
+                out.append(value.date().isoformat() if isinstance(value, datetime) else value.isoformat())
             else:
                 out.append("" if is_blank(value) else str(value).strip())
         return out

@@ -4,6 +4,7 @@ must become, a report table rebuilt as printed, and the draft passing validate a
 from __future__ import annotations
 
 import csv
+import io
 import json
 from pathlib import Path
 
@@ -279,3 +280,24 @@ def test_a_printed_total_that_the_rows_do_not_reach_is_reported(tmp_path):
     descriptor_path.write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
     issues = validate_path(package).packages[0].issues
     assert [i.rule for i in issues] == ["printed-total"] and "403" in issues[0].message
+
+
+def test_a_unit_in_the_number_format_and_dates_as_labels(tmp_path):
+    import datetime
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["実施日", "参加者数"])
+    for day, people in ((datetime.datetime(2021, 5, 1), 12), (datetime.datetime(2021, 6, 3), 8)):
+        sheet.append([day, people])
+        sheet.cell(sheet.max_row, 2).number_format = '#,##0"人"'
+    out = io.BytesIO()
+    book.save(out)
+    package, _ = imported(tmp_path, out.getvalue(), "events")
+    assert rows_of(package) == [["col_1", "participants"], ["2021-05-01", "12"], ["2021-06-03", "8"]]
+    fields = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))["resources"][0]["schema"][
+        "fields"
+    ]
+    assert fields[1]["unit"] == "人"
