@@ -77,6 +77,7 @@ class Check(MethodView):
     @blp.arguments(CheckQuery, location="query", unknown=RAISE, as_kwargs=True)
     @blp.arguments(CheckUpload, location="files")
     @blp.response(200, CheckReport)
+    @blp.alt_response(400, description="No `file` part, or an unknown `lang`")
     @blp.alt_response(413, description="File or cell count above the limits")
     @blp.alt_response(415, description="Not an .xlsx, .csv or .tsv")
     @blp.alt_response(422, description="Unsafe, macro-enabled, password-protected or damaged file")

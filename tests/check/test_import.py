@@ -301,3 +301,45 @@ def test_a_unit_in_the_number_format_and_dates_as_labels(tmp_path):
         "fields"
     ]
     assert fields[1]["unit"] == "人"
+
+
+def test_formulas_saved_with_their_values_become_checks(tmp_path):
+    """A workbook recalculated and saved by LibreOffice, as a department's Excel would save it."""
+    import shutil
+    import subprocess
+
+    from tests.conftest import require
+
+    soffice = shutil.which("soffice")
+    require(soffice is not None, "LibreOffice (soffice) is not installed")
+    source = tmp_path / "two.xlsx"
+    source.write_bytes(wb.two_tables())
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--calc",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(tmp_path / "saved"),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    saved = (tmp_path / "saved" / "two.xlsx").read_bytes()
+    package, output = imported(tmp_path, saved, "districts", "--table", "2")
+    checks = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))["resources"][0][
+        "reportChecks"
+    ]
+    assert {"field": "value", "where": {"district": "南部"}, "value": 11, "label": "計"} in checks[0][
+        "totals"
+    ]
+    assert "no saved value" not in output
+    from opendata.check import check_bytes
+
+    formulas = check_bytes(saved, "two.xlsx", wb.LIMITS).result("L2-06")
+    assert formulas.status == "failed" and formulas.violations[0].cell == "D8"

@@ -230,3 +230,10 @@ def test_a_sheet_declaring_a_giant_size_is_not_walked_cell_by_cell(client):
     )
     assert response.status_code == 413 and response.get_json()["type"].endswith("#too-many-cells")
     assert time.monotonic() - started < 20
+
+
+def test_the_check_endpoint_is_documented_in_openapi(client):
+    operation = client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/check"]["post"]
+    assert "multipart/form-data" in operation["requestBody"]["content"]
+    assert {"200", "400", "413", "415", "422"} <= set(operation["responses"])
+    assert operation["summary"] == "Check a spreadsheet's machine readability"
