@@ -10,7 +10,7 @@ from flask_smorest.fields import Upload
 from marshmallow import RAISE
 
 from opendata.api.context import json_response
-from opendata.api.uploads import prepare_upload, read_upload
+from opendata.uploads import prepare_upload, read_upload
 from opendata.check import Limits, check_bytes
 
 blp = Blueprint(

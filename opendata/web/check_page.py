@@ -1,6 +1,6 @@
 """The upload page of the machine-readability check, and its report as a page.
 
-The file is read in memory (opendata.api.uploads) and never stored; an unreadable or
+The file is read in memory (opendata.uploads) and never stored; an unreadable or
 unsafe file shows the form again with the reason and the Problem's 4xx status.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 
 from opendata import errors
-from opendata.api.uploads import prepare_upload, read_upload
+from opendata.uploads import prepare_upload, read_upload
 from opendata.check import Limits, check_bytes
 from opendata.check.report import LEVELS
 from opendata.check.rules import catalogue, source

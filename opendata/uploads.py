@@ -1,4 +1,4 @@
-"""Uploads read into memory within the size limit, never written anywhere.
+"""Uploads read into memory within the size limit, never written anywhere (API and web alike).
 
 Werkzeug spools uploads above 500 KB to a temporary file; a checker that promises uploads
 are never stored must not let it, so `prepare_upload` (run before the form is parsed)
