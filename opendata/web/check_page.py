@@ -9,11 +9,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 
 from opendata import errors
-from opendata.uploads import prepare_upload, read_upload
 from opendata.check import Limits, check_bytes
 from opendata.check.report import LEVELS
 from opendata.check.rules import catalogue, source
 from opendata.check.text import ENCODING_NAMES
+from opendata.uploads import prepare_upload, read_upload
 from opendata.web import context
 from opendata.web import errors as web_errors
 from opendata.web.context import current_language
