@@ -105,7 +105,11 @@ def l1_08(ctx: Context) -> list[Violation]:
 def l1_09(ctx: Context) -> list[Violation]:
     found = []
     for sheet, table in ctx.tables():
+        heads = ctx.headings(sheet, table)
         for c in ctx.numeric_columns(sheet, table):
+            field = (ctx.schema or {}).get(heads[c])
+            if field is not None and field.missing.get(""):
+                continue  # the schema says what a blank means (missingValues with a label)
             body = [
                 (r, sheet.value(r, c))
                 for r in range(table.body_top, table.bottom + 1)

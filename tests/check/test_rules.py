@@ -186,3 +186,30 @@ def test_package_rules_are_judged_from_the_metadata(tmp_path, rule, breaks):
     (package / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
     [(_, report)] = check_package(package, wb.LIMITS)
     assert report.result(rule).status == "failed"
+
+
+def test_a_blank_the_schema_labels_is_no_l1_09_violation(tmp_path):
+    import json
+
+    from opendata.check.package import check_package
+
+    package = tmp_path / "p"
+    (package / "data").mkdir(parents=True)
+    (package / "data" / "t.csv").write_text("area,count\n横浜市,0\n川崎市,\n", encoding="utf-8")
+    fields = [
+        {"name": "area", "type": "string", "description": "市"},
+        {"name": "count", "type": "integer", "unit": "件", "description": "件数"},
+    ]
+    resource = {"name": "t", "path": "data/t.csv", "encoding": "utf-8", "schema": {"fields": fields}}
+    descriptor = {
+        "name": "p",
+        "description": "d",
+        "sources": [{"title": "s"}],
+        "version": "1",
+        "resources": [resource],
+    }
+    (package / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    assert check_package(package, wb.LIMITS)[0][1].result("L1-09").status == "failed"
+    resource["schema"]["missingValues"] = [{"value": "", "label": "調査なし"}]
+    (package / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    assert check_package(package, wb.LIMITS)[0][1].result("L1-09").status == "passed"
