@@ -113,7 +113,7 @@ def l1_09(ctx: Context) -> list[Violation]:
             body = [
                 (r, sheet.value(r, c))
                 for r in range(table.body_top, table.bottom + 1)
-                if _is_data_row(sheet, table, r)
+                if _is_data_row(sheet, table, r, c)
             ]
             has_zero = any(as_number(v) == 0 for _, v in body)
             blanks = [r for r, v in body if is_blank(v)]
@@ -131,8 +131,9 @@ def l1_09(ctx: Context) -> list[Violation]:
     return found
 
 
-def _is_data_row(sheet: Sheet, table, r: int) -> bool:
-    return sum(1 for c in range(table.left, table.right + 1) if not is_blank(sheet.value(r, c))) >= 2
+def _is_data_row(sheet: Sheet, table, r: int, column: int) -> bool:
+    """A body row that holds something besides the cell being judged (not an empty line)."""
+    return any(not is_blank(sheet.value(r, c)) for c in range(table.left, table.right + 1) if c != column)
 
 
 def l2_01(ctx: Context) -> list[Violation]:
@@ -185,7 +186,7 @@ def l2_02(ctx: Context) -> list[Violation]:
                     )
                 elif (
                     is_blank(value)
-                    and _is_data_row(sheet, table, r)
+                    and _is_data_row(sheet, table, r, c)
                     and _filled_above(sheet, table, r, c)
                     and not _is_total_row(sheet, table, r)
                 ):

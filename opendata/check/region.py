@@ -95,10 +95,25 @@ def _table_in_block(sheet: Sheet, top: int, bottom: int, min_rows: int) -> Table
     if len(wide) < min_rows:
         return None
     first, last = wide[0], wide[-1]
+    # A data row whose figures are all blank has one filled cell; only notes end the table.
+    while last < bottom and not _is_note_row(sheet.rows[last + 1]):
+        last += 1
     columns = [c for r in range(first, last + 1) for c in filled(sheet.rows[r])]
     table = Table(first, last, min(columns), max(columns), 1)
     table.header_rows = _header_rows(sheet, table)
     return table
+
+
+NOTE_START = ("※", "注", "*", "＊", "（注", "(注", "資料", "出典", "単位", "備考", "（", "(")
+
+
+def _is_note_row(row: list) -> bool:
+    """A line under a table: a footnote, a source, a unit, or long prose in one cell."""
+    cells = filled(row)
+    if len(cells) != 1:
+        return False
+    text = str(row[cells[0]]).strip()
+    return text.startswith(NOTE_START) or len(text) > 25
 
 
 def _is_title_row(row: list) -> bool:
