@@ -17,11 +17,28 @@ from opendata.check.sheet import Sheet, cell_name, is_blank
 PLATFORM_DEPENDENT = re.compile(
     "[\u2460-\u24ff\u2160-\u217f\u3200-\u33ff\uff61-\uff9f\u2116\u2121\u2252\u2261\u222b\u221a\u22a5\u2220\u221f\u22bf\u2235\u2229\u222a]"
 )
-LAYOUT_SPACE = re.compile(r"^[ \u3000]|[ \u3000]$|[^\x00-\x7f][ \u3000]+[^\x00-\x7f]|[ \u3000]{2,}")
+EDGE_OR_DOUBLE_SPACE = re.compile(r"^[ \u3000]|[ \u3000]$|[ \u3000]{2,}")
+# Spaces between Japanese characters align short labels (東　京, 横 浜 市); in prose after 。 or
+# between a Japanese and an English sentence they separate, so only short cells are judged.
+SPACED_LABEL = re.compile(r"[^\x00-\x7f。、．，）」』][ \u3000]+[^\x00-\x7f（「『]")
+SHORT_LABEL = 12
+
+
+def layout_space(value: str) -> bool:
+    return bool(EDGE_OR_DOUBLE_SPACE.search(value)) or (
+        len(value) <= SHORT_LABEL and bool(SPACED_LABEL.search(value))
+    )
+
+
 SEVERAL_VALUES = re.compile(
     r"\d[\d,.]*\s*[(（]\s*\d[\d,.]*\s*[)）]|\d\s*[/／]\s*\d|[男女]\s*\d+.*[男女]\s*\d+|\d+\s*[～~]\s*\d+.*\d"
 )
-ERA_LABEL = re.compile(r"(令和|平成|昭和|大正|明治|(?<![A-Za-z])[RHS](?=\s*\d))\s*(\d+|元)\s*年")
+# A time label as a whole cell: 令和2年度, R2年4月, 令和3年度(12月末現在), 平成30年度末, 令和3年度上期.
+# Prose that mentions an era year (令和2年度から継続) is a remark, not a time axis.
+ERA_LABEL = re.compile(
+    r"^(令和|平成|昭和|大正|明治|[RHS])\s*(\d+|元)\s*年(度)?\s*(\d{1,2}月)?\s*(\d{1,2}日)?\s*(末|上期|下期)?"
+    r"\s*([(（][^()（）]*[)）])?\s*$"
+)
 WESTERN_YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 UNIT_IN_HEADING = re.compile(r"[（(][^）)]*[）)]|単位|[人件円%％率]$|割合|率")
 UNIT_COLUMNS = {"unit", "単位", "unit_ja"}
@@ -52,7 +69,7 @@ def l1_06(ctx: Context) -> list[Violation]:
                     f"{cell_name(r, c)} has a line break.",
                 )
             )
-        elif LAYOUT_SPACE.search(value):
+        elif layout_space(value):
             found.append(
                 at(
                     sheet,
@@ -347,7 +364,11 @@ def l3_05(ctx: Context) -> list[Violation]:
         for r in range(table.top, table.bottom + 1):
             for c in range(table.left, table.right + 1):
                 value = sheet.value(r, c)
-                if isinstance(value, str) and ERA_LABEL.search(value) and not WESTERN_YEAR.search(value):
+                if (
+                    isinstance(value, str)
+                    and ERA_LABEL.match(_fold_width(value))
+                    and not WESTERN_YEAR.search(value)
+                ):
                     if r >= table.body_top and western_column:
                         continue
                     found.append(
@@ -360,6 +381,10 @@ def l3_05(ctx: Context) -> list[Violation]:
                         )
                     )
     return found
+
+
+def _fold_width(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def _western_year_column(sheet: Sheet, table, c: int) -> bool:

@@ -213,3 +213,21 @@ def test_a_blank_the_schema_labels_is_no_l1_09_violation(tmp_path):
     resource["schema"]["missingValues"] = [{"value": "", "label": "調査なし"}]
     (package / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
     assert check_package(package, wb.LIMITS)[0][1].result("L1-09").status == "passed"
+
+
+@pytest.mark.parametrize(
+    ("rule", "value", "status"),
+    [
+        ("L3-05", "令和2年度から継続", "passed"),
+        ("L3-05", "令和3年度(12月末現在)", "failed"),
+        ("L3-05", "R2年4月", "failed"),
+        ("L3-05", "2020年度（令和2年度）", "passed"),
+        ("L1-06", "横 浜 市", "failed"),
+        ("L1-06", "東京都", "passed"),
+        ("L1-06", "「同年」は前文の令和3年。 同年 refers to the year before.", "passed"),
+        ("L1-06", "二重  空白", "failed"),
+    ],
+)
+def test_time_labels_and_layout_spaces_are_told_from_prose(rule, value, status):
+    rows = [["区分", "備考", "件数（件）"], ["電話", value, 1], ["来所", "なし", 2]]
+    assert check_bytes(wb.text(rows), C, wb.LIMITS).result(rule).status == status

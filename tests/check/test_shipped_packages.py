@@ -14,7 +14,6 @@ from tests.conftest import PACKAGES
 
 STILL_WIDE = {
     "hikikomori-consultations": "L3-09: telephone, visit and sns side by side with their total",
-    "community-revitalization": "L3-05: proposals.status_label prints 令和2年度 with no Western year",
 }
 
 
