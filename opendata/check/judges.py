@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from opendata.check import judges_layout as lay
+from opendata.check import judges_level3 as l3
 from opendata.check import judges_values as val
 from opendata.check.context import Context
 from opendata.check.report import (
@@ -45,10 +46,10 @@ JUDGES: dict[str, tuple[set[str], Judge]] = {
     "L2-05": (ANY, val.l2_05),
     "L2-06": (XLSX, lay.l2_06),
     "L3-01": (ANY, lay.l3_01),
-    "L3-03": (ANY, val.l3_03),
-    "L3-04": (ANY, val.l3_04),
-    "L3-05": (ANY, val.l3_05),
-    "L3-06": (ANY, val.l3_06),
+    "L3-03": (ANY, l3.l3_03),
+    "L3-04": (ANY, l3.l3_04),
+    "L3-05": (ANY, l3.l3_05),
+    "L3-06": (ANY, l3.l3_06),
     "L3-09": (ANY, lay.l3_09),
 }
 

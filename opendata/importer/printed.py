@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opendata.check.cells import SAME_AS_ABOVE, missing_symbol, read_figure
-from opendata.check.judges_values import format_unit
+from opendata.check.judges_level3 import format_unit
 from opendata.check.region import Table, filled
 from opendata.check.sheet import Sheet, cell_name, is_blank
 
