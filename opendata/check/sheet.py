@@ -32,7 +32,7 @@ class Sheet:
     hidden_columns: list[int] = field(default_factory=list)
     formulas: list[tuple[int, int]] = field(default_factory=list)
     styled: dict[tuple[int, int], str] = field(default_factory=dict)  # cell -> "bold" / "fill #RRGGBB"
-    number_formats: dict[tuple[int, int], str] = field(default_factory=dict)
+    number_formats: dict[tuple[int, int], str] = field(default_factory=dict)  # those printing text
     objects: list[str] = field(default_factory=list)  # "image", "chart", "shape", "comment"
     state: str = "visible"  # "hidden" or "veryHidden" for hidden sheets
     multiline: list[tuple[int, int]] = field(default_factory=list)  # CSV: a value spanning lines

@@ -148,7 +148,7 @@ def _read_values(
                 emphasis, number_format = styles[style_id]
                 if emphasis:
                     sheet.styled[(r, c)] = emphasis
-                if number_format != "General":
+                if '"' in number_format:  # only formats printing text (a unit) matter to the rules
                     sheet.number_formats[(r, c)] = number_format
         while values and is_blank(values[-1]):
             values.pop()
