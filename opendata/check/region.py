@@ -123,11 +123,23 @@ def _is_title_row(row: list) -> bool:
 
 
 def _header_rows(sheet: Sheet, table: Table) -> int:
-    """Rows above the first row holding a figure (at least one)."""
+    """Rows above the first row holding a figure (at least one); a row naming only a group in
+    the first column (【相談】) already belongs to the body."""
     for r in range(table.top, table.bottom + 1):
+        cells = [c for c in filled(sheet.rows[r]) if table.left <= c <= table.right]
+        if r > table.top and cells == [table.left] and not _in_merge(sheet, r, table):
+            return r - table.top
         if any(is_figure(sheet.value(r, c)) for c in range(table.left, table.right + 1)):
             return max(1, r - table.top)
     return 1
+
+
+def _in_merge(sheet: Sheet, r: int, table: Table) -> bool:
+    """Whether a merged cell reaches down into row r inside the table (a heading spanning rows)."""
+    return any(
+        top < r <= bottom and left <= table.right and right >= table.left
+        for top, left, bottom, right in sheet.merges
+    )
 
 
 def _continues(sheet: Sheet, previous: Table, table: Table) -> bool:

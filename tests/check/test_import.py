@@ -343,3 +343,32 @@ def test_formulas_saved_with_their_values_become_checks(tmp_path):
 
     formulas = check_bytes(saved, "two.xlsx", wb.LIMITS).result("L2-06")
     assert formulas.status == "failed" and formulas.violations[0].cell == "D8"
+
+
+def test_heading_rows_inside_the_body_become_a_group_column(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (
+        ["区分", "令和2年度", "令和3年度"],
+        ["【相談】", None, None],
+        ["電話", 5, 6],
+        ["来所", 1, 2],
+        ["【講座】", None, None],
+        ["電話", 3, 4],
+    ):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    package, _ = imported(tmp_path, out.getvalue(), "grouped")
+    assert rows_of(package) == [
+        ["category", "group", "fiscal_year", "fiscal_year_label", "value"],
+        ["電話", "【相談】", "2020", "令和2年度", "5"],
+        ["電話", "【相談】", "2021", "令和3年度", "6"],
+        ["来所", "【相談】", "2020", "令和2年度", "1"],
+        ["来所", "【相談】", "2021", "令和3年度", "2"],
+        ["電話", "【講座】", "2020", "令和2年度", "3"],
+        ["電話", "【講座】", "2021", "令和3年度", "4"],
+    ]
+    assert validate_path(package).valid
