@@ -86,6 +86,7 @@ class _Builder:
         self.undecided: list[str] = []
         self.missing: dict[str, str] = {"": "原表で空欄（値なし）"}
         self.notes_used: set[str] = set()
+        self.item_name = "item"  # the long form's column for the column headings (see long())
         # As-of labels (令和3年度(12月末現在)) need the span they cover beside them.
         self.spans = any(m.period and m.period.end for m in measures) or any(
             p is not None and p.end is not None
@@ -205,10 +206,15 @@ class _Builder:
         if period_kind:
             fields += _period_fields(period_kind, "", self.spans)
         if item_level:
-            fields.append(Field("item", "項目", description="原表で時点の下の段に並んでいた見出し。"))
-            self.undecided.append(
-                "the heading level below the periods became column `item`: give it a better name"
-            )
+            values = {"_".join(m.rest) for m in self.measures if not m.is_total}
+            self.item_name, item_title = _dimension_of(values)
+            fields.append(Field(self.item_name, item_title, description="原表で列の見出しに並んでいた項目。"))
+            if self.item_name == "item":
+                self.undecided.append("the column headings became column `item`: give it a better name")
+            else:
+                self.log.append(
+                    f"column headings {sorted(values)} became column `{self.item_name}` ({item_title})"
+                )
         rows: list[list[str]] = []
         checks: list[dict[str, Any]] = []
         units: set[str] = set()
@@ -266,7 +272,7 @@ class _Builder:
         if m.period:
             where[m.period.kind] = m.period.year
         if m.rest and not m.is_total:
-            where["item"] = "_".join(m.rest)
+            where[self.item_name] = "_".join(m.rest)
         return where
 
     def _value_description(self) -> str:
@@ -327,6 +333,24 @@ class _Builder:
             report.append({"rule": "printed-total", "totals": checks})
         self.log.append("kept the printed columns (wide form); `opendata check` will report L3-09")
         return Tidy(fields + measure_fields, rows, report, self.missing, False, self.log, self.undecided)
+
+
+DIMENSIONS = (
+    ("sex", "性別", {"男", "女", "男性", "女性", "不明"}),
+    (
+        "channel",
+        "相談方法",
+        {"電話", "来所", "メール", "SNS", "ＳＮＳ", "訪問", "面接", "面談", "オンライン", "その他"},
+    ),
+)
+
+
+def _dimension_of(values: set[str]) -> tuple[str, str]:
+    """A name for the dimension the column headings form, when its values say what it is."""
+    for name, title, known in DIMENSIONS:
+        if values and values <= known:
+            return name, title
+    return "item", "項目"
 
 
 def _period_fields(kind: str, title: str, spans: bool) -> list[Field]:

@@ -19,13 +19,37 @@ from opendata.importer.tidy import Tidy
 
 V2 = "https://datapackage.org/profiles/2.0/"
 
+# English for the fields the importer itself makes; printed headings keep only their Japanese.
+ENGLISH: dict[str, tuple[str, str]] = {
+    "fiscal_year": (
+        "Fiscal year",
+        "Japanese fiscal year (April to March), named by the Western year it starts in.",
+    ),
+    "fiscal_year_label": ("Fiscal year as printed", "The period label exactly as the sheet prints it."),
+    "year": ("Year", "Calendar year."),
+    "year_label": ("Year as printed", "The period label exactly as the sheet prints it."),
+    "period_start": ("Period start", "First day the figure covers."),
+    "period_end": ("Period end", "Last day the figure covers (an as-of date for a year in progress)."),
+    "is_partial": ("Partial period", "True when the figure covers less than the whole (fiscal) year."),
+    "sex": ("Sex", "The column heading the figure stood under."),
+    "channel": ("Channel", "The column heading the figure stood under."),
+    "item": ("Item", "The column heading the figure stood under."),
+    "group": ("Group", "The group named by a heading row without figures above the row."),
+    "value": ("Value", "The figure; symbols are missing values whose meaning missingValues gives."),
+    "note": ("Note", "Footnote marks that stood by the figure or its heading, with the note's text."),
+}
+
 
 def schema_of(tidy: Tidy) -> dict[str, Any]:
     fields = []
     for f in tidy.fields:
         item: dict[str, Any] = {"name": f.name, "type": f.type, "title": f.title}
+        if f.name in ENGLISH:
+            item["titleEnglish"] = ENGLISH[f.name][0]
         if f.description:
             item["description"] = f.description
+        if f.name in ENGLISH:
+            item["descriptionEnglish"] = ENGLISH[f.name][1]
         if f.unit:
             item["unit"] = f.unit
         fields.append(item)

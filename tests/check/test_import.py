@@ -113,14 +113,14 @@ def test_print_layout_sheet_becomes_the_exact_tidy_table(tmp_path):
     assert totals["rule"] == "printed-total"
     assert {
         "field": "value",
-        "where": {"fiscal_year": 2020, "item": "男"},
+        "where": {"fiscal_year": 2020, "sex": "男"},
         "value": 1253,
         "label": "合計",
     } in totals["totals"]
     assert descriptor["title"] == "表2 相談件数（テスト用の架空データ）"
     assert "skipped hidden row(s) 8" in output and "filled 2 “same as above”" in output
     assert "flattened 2 heading rows" in output and "reshaped to long form" in output
-    assert "still to decide:" in output and "`item`" in output
+    assert "became column `sex` (性別)" in output and "still to decide:" in output
 
 
 def test_the_draft_passes_validate_and_check(tmp_path):
@@ -148,7 +148,7 @@ def test_wide_is_kept_on_request_and_named_by_period(tmp_path):
 def test_second_table_on_a_sheet_and_formula_without_saved_value(tmp_path):
     package, output = imported(tmp_path, wb.two_tables(), "districts", "--table", "2")
     assert rows_of(package) == [
-        ["district", "item", "value"],
+        ["district", "sex", "value"],
         ["北部", "男", "3"],
         ["北部", "女", "4"],
         ["南部", "男", "5"],
@@ -174,7 +174,7 @@ def test_a_report_table_rebuilt_as_printed_imports_to_the_shipped_figures(tmp_pa
         "period_start",
         "period_end",
         "is_partial",
-        "item",
+        "channel",
         "value",
     ]
     assert rows[3][:5] == ["2021", "令和3年度(12月末現在)", "2021-04-01", "2021-12-31", "true"]

@@ -165,7 +165,7 @@ def consultations_printed() -> bytes:
 
 
 CONSULTATIONS_TIDY = [
-    ["category", "channel", "fiscal_year", "fiscal_year_label", "item", "value", "note"],
+    ["category", "channel", "fiscal_year", "fiscal_year_label", "sex", "value", "note"],
     *[
         [cat, ch, str(fy), label, sex, value, "※1 令和3年度は12月末現在" if fy == 2021 else ""]
         for cat, ch, figures in (
