@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from opendata import errors
-from opendata.check import judges
+from opendata.check import judges, read_book
 from opendata.check.context import Context, FieldInfo, on_sheet
 from opendata.check.report import Report, Violation
 from opendata.check.safety import Limits
-from opendata.check.text import read_text
 
 ASCII_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -49,12 +48,44 @@ def check_package(directory: Path, limits: Limits) -> list[tuple[str, Report]]:
     reports = []
     for resource in descriptor.get("resources", []):
         path = descriptor_path.parent / resource["path"]
+        if _kind(resource) not in READABLE:
+            continue  # not a table this checker reads; L1-01 names it in the other reports
         schema = field_infos(resource.get("schema") or {})
-        book = read_text(path.read_bytes(), path.name, "csv", limits)
+        book = read_book(path.read_bytes(), path.name, limits)
         ctx = Context(book, path.name, schema, {"package": descriptor, "resource": resource})
-        extra: dict[str, judges.Judge] = {"L3-02": l3_02_package, "L3-08": l3_08_package}
+        extra: dict[str, judges.Judge] = {
+            "L1-01": l1_01_package,
+            "L3-02": l3_02_package,
+            "L3-08": l3_08_package,
+        }
         reports.append((resource["name"], judges.judge(ctx, extra)))
     return reports
+
+
+MACHINE_READABLE = {"csv", "tsv", "xlsx", "ods", "json", "xml", "ndjson", "parquet"}
+READABLE = {"csv", "tsv", "xlsx"}
+
+
+def _kind(resource: dict[str, Any]) -> str:
+    return str(resource.get("format") or str(resource.get("path", "")).rsplit(".", 1)[-1]).lower()
+
+
+def l1_01_package(ctx: Context) -> list[Violation]:
+    """Every resource of the package is in a format programs read directly (no PDF, no Word)."""
+    assert ctx.package is not None
+    sheet = ctx.book.sheets[0]
+    found = []
+    for resource in ctx.package["package"].get("resources", []):
+        kind = _kind(resource)
+        if kind not in MACHINE_READABLE:
+            found.append(
+                on_sheet(
+                    sheet,
+                    f"リソース「{resource.get('name')}」の形式 {kind} は機械が直接読める形式ではありません。",
+                    f"resource “{resource.get('name')}” is {kind}, not a format programs read directly.",
+                )
+            )
+    return found
 
 
 def l3_02_package(ctx: Context) -> list[Violation]:

@@ -144,6 +144,7 @@ def test_a_unit_shown_by_the_number_format_counts_for_l3_04():
 
 
 PACKAGE_BREAKERS = [
+    ("L1-01", lambda d: d["resources"].append({"name": "report", "path": "report.pdf", "format": "pdf"})),
     (
         "L3-02",
         lambda d: d["resources"][0]["schema"]["fields"].append(
