@@ -177,6 +177,8 @@ class _Builder:
             self.undecided.append(
                 f"several units printed ({', '.join(sorted(declared))}); check the value unit"
             )
+        if not declared:
+            self.undecided.append("no unit is printed for the figures: add `unit` to the value field")
         return sorted(declared)[0] if declared else None
 
     def _data_rows(self):
@@ -291,6 +293,8 @@ class _Builder:
             )
             named = self._named([*parts, *m.rest], m.column.title, m.column.index)
             named.unit = m.column.unit or self.printed.unit
+            if named.unit is None:
+                self.undecided.append(f"no unit is printed for “{m.column.title}”: add `unit` to its field")
             named.description = "。".join(
                 [f"原表の見出し「{m.column.title}」の数値", *map(self._note, m.column.marks)]
             )
