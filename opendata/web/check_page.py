@@ -70,6 +70,38 @@ TEXT: dict[str, dict[str, str]] = {
     "source": {"ja": "ルールの出典", "en": "Rules"},
 }
 SHOWN = 20
+# What each refusal means and what to do, in the page's language (the detail stays as raised).
+REFUSALS: dict[str, dict[str, str]] = {
+    "file-too-large": {
+        "ja": "ファイルが大きすぎます。表を分けてください。",
+        "en": "The file is too large; split the table.",
+    },
+    "too-many-cells": {
+        "ja": "セルが多すぎます。不要な行や列を削除するか、表を分けてください。",
+        "en": "Too many cells; delete unused rows and columns or split the table.",
+    },
+    "unsupported-file": {
+        "ja": "チェックできるのは .xlsx、.csv、.tsv（UTF-8 または Shift_JIS）です。",
+        "en": "Only .xlsx, .csv and .tsv (UTF-8 or Shift_JIS) can be checked.",
+    },
+    "unsafe-file": {
+        "ja": "安全に読めないファイルのため受け付けませんでした。",
+        "en": "The file was refused because it cannot be read safely.",
+    },
+    "macro-file": {
+        "ja": "マクロを含むブックです。マクロなしの .xlsx として保存してください。",
+        "en": "The workbook contains macros; save it as .xlsx without macros.",
+    },
+    "encrypted-file": {
+        "ja": "パスワードで保護されています。保護を解除して保存してください。",
+        "en": "The workbook is password-protected; remove the password and save it.",
+    },
+    "corrupt-file": {
+        "ja": "ファイルが壊れているため読めません。保存し直してください。",
+        "en": "The file is damaged; save it again.",
+    },
+    "invalid-parameter": {"ja": "ファイルを選んでください。", "en": "Choose a file."},
+}
 
 
 def _t(key: str, **values: object) -> str:
@@ -78,7 +110,8 @@ def _t(key: str, **values: object) -> str:
 
 def _form(error: errors.Problem | None = None):
     mb = int(current_app.config["CHECK_MAX_UPLOAD_BYTES"]) // (1024 * 1024)
-    body = render_template("check.html", m=_t, mb=mb, error=error, report=None)
+    advice = REFUSALS.get(error.slug, {}).get(current_language()) if error else None
+    body = render_template("check.html", m=_t, mb=mb, error=error, advice=advice, report=None)
     return body, (error.status if error else 200)
 
 

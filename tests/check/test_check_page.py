@@ -42,6 +42,7 @@ def test_a_bad_file_shows_the_form_with_the_reason_and_status(client, name, data
     page = response.get_data(as_text=True)
     assert response.status_code == status and 'role="alert"' in page and words in page
     assert 'aria-invalid="true"' in page
+    assert {415: "チェックできるのは", 422: "保存し"}[status] in page  # the reason in the page's language
 
 
 def test_no_file_chosen_is_a_400_with_the_form(client):
