@@ -372,3 +372,25 @@ def test_heading_rows_inside_the_body_become_a_group_column(tmp_path):
         ["電話", "【講座】", "2021", "令和3年度", "4"],
     ]
     assert validate_path(package).valid
+
+
+def test_a_shift_jis_print_layout_csv_imports_too(tmp_path):
+    text = (
+        '表1 相談件数\n\n区分,令和2年度,令和3年度\n電話,"1,234",56\n来所,10,－\n合計,"1,244",56\n※ 速報値\n'
+    )
+    source = tmp_path / "p.csv"
+    source.write_bytes(text.encode("cp932"))
+    result = CliRunner().invoke(
+        main, ["import", str(source), "--name", "pcsv", "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    package = tmp_path / "out" / "pcsv"
+    assert rows_of(package) == [
+        ["category", "fiscal_year", "fiscal_year_label", "value"],
+        ["電話", "2020", "令和2年度", "1234"],
+        ["電話", "2021", "令和3年度", "56"],
+        ["来所", "2020", "令和2年度", "10"],
+        ["来所", "2021", "令和3年度", "－"],
+    ]
+    assert "no unit is printed" in result.output
+    assert validate_path(package).valid
