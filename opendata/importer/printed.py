@@ -9,7 +9,7 @@ from typing import Any
 
 from opendata.check.cells import SAME_AS_ABOVE, missing_symbol, read_figure
 from opendata.check.judges_level3 import format_unit
-from opendata.check.region import Table, filled
+from opendata.check.region import Table
 from opendata.check.sheet import Sheet, cell_name, is_blank
 
 TOTAL = re.compile(r"^\s*(合\s*計|総\s*計|総\s*数|計|全\s*体|県\s*計|全\s*県|total)\s*$", re.IGNORECASE)
@@ -177,6 +177,3 @@ def _formulas_without_values(printed: Printed, sheet: Sheet) -> None:
             "recalculated); they are read as blank unless they are totals: open and save the "
             "workbook in Excel or LibreOffice and import again"
         )
-
-
-__all__ = ["SUBTOTAL", "TOTAL", "Column", "Printed", "filled", "read_printed"]
