@@ -101,14 +101,12 @@ class _Builder:
         for i in self.printed.stub:
             col = self.printed.columns[i]
             labels = [values[i] for _, values in self.printed.rows if not self.printed.is_total_row(values)]
-            readings = read_periods(labels)
-            if (
-                readings
-                and all(p is not None for p in readings if p is not None)
-                and sum(p is not None for p in readings) >= max(1, len(labels) // 2)
-            ):
+            readings = [
+                p for label, p in zip(labels, read_periods(labels), strict=True) if not is_blank(label)
+            ]
+            if readings and all(p is not None for p in readings):  # every row label is a period
                 stub_period = i
-                kind = next(p.kind for p in readings if p is not None)
+                kind = next(p.kind for p in readings if p is not None)  # all read, so the first
                 fields += _period_fields(kind, col.title, self.spans)
                 self.log.append(f"column {col.title or i + 1}: era/fiscal-year labels read as Western {kind}")
                 continue

@@ -394,3 +394,16 @@ def test_a_shift_jis_print_layout_csv_imports_too(tmp_path):
     ]
     assert "no unit is printed" in result.output
     assert validate_path(package).valid
+
+
+def test_row_labels_are_read_as_periods_only_when_every_one_is(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["区分", "電話", "来所"], ["令和2年度", 1, 2], ["累計", 3, 4]):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    package, _ = imported(tmp_path, out.getvalue(), "mixed")
+    assert rows_of(package) == [["category", "telephone", "visit"], ["令和2年度", "1", "2"], ["累計", "3", "4"]]
