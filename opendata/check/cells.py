@@ -116,11 +116,3 @@ def missing_symbol(value: Any) -> str | None:
 
 def is_date(value: Any) -> bool:
     return isinstance(value, date | datetime)
-
-
-def text_of(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
