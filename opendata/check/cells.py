@@ -38,6 +38,8 @@ MISSING_SYMBOLS: dict[str, tuple[str, str]] = {
     "／": ("調査対象外", "not surveyed"),
     "/": ("調査対象外", "not surveyed"),
 }
+# A unit printed beside a table: 単位：人, （単位：件）, or just (件) on its own line.
+UNIT_NOTE = re.compile(r"単位\s*[:：]\s*(?P<unit>[^）)\s]+)|^[（(](?P<alone>[^（）()\s:：]{1,6})[）)]$")
 SAME_AS_ABOVE = {"〃", "同上", "″", "々", "同左", "〃〃"}
 UNIT_WORDS = (
     "千人|万人|人|件|円|千円|万円|百万円|億円|%|％|か所|箇所|ヶ所|ケ所|所|回|世帯|団体|校|施設|人日|時間|日|"

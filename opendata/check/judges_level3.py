@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from opendata.check.cells import missing_symbol
+from opendata.check.cells import UNIT_NOTE, missing_symbol
 from opendata.check.context import Context, at, on_sheet, years_or_dates
 from opendata.check.report import Violation
 from opendata.check.sheet import Sheet, cell_name, is_blank
@@ -61,9 +61,9 @@ def l3_04(ctx: Context) -> list[Violation]:
     found = []
     for sheet, table in ctx.tables():
         heads = ctx.headings(sheet, table)
-        if any("単位" in str(sheet.value(r, c)) for r, c in ctx.layouts[sheet.name].outside) or any(
-            h.strip().lower() in UNIT_COLUMNS for h in heads.values()
-        ):
+        if any(
+            UNIT_NOTE.search(str(sheet.value(r, c)).strip()) for r, c in ctx.layouts[sheet.name].outside
+        ) or any(h.strip().lower() in UNIT_COLUMNS for h in heads.values()):
             continue
         for c in ctx.numeric_columns(sheet, table):
             field = (ctx.schema or {}).get(heads[c])

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from opendata.check.cells import SAME_AS_ABOVE, missing_symbol, read_figure
+from opendata.check.cells import SAME_AS_ABOVE, UNIT_NOTE, missing_symbol, read_figure
 from opendata.check.judges_level3 import format_unit
 from opendata.check.region import Table
 from opendata.check.sheet import Sheet, cell_name, is_blank
@@ -15,7 +15,6 @@ from opendata.check.sheet import Sheet, cell_name, is_blank
 TOTAL = re.compile(r"^\s*(合\s*計|総\s*計|総\s*数|計|全\s*体|県\s*計|全\s*県|total)\s*$", re.IGNORECASE)
 SUBTOTAL = re.compile(r"小\s*計")
 NOTE_MARK = re.compile(r"(※\s*\d*|\*\d+|注\s*\d+|\(注\s*\d*\)|（注\s*\d*）)")
-UNIT_NOTE = re.compile(r"単位\s*[:：]\s*(?P<unit>[^）)\s]+)")
 HEADING_UNIT = re.compile(r"[（(](?P<unit>[^（）()]{1,6})[）)]\s*$")
 
 
@@ -66,8 +65,8 @@ def strip_marks(text: str) -> tuple[str, list[str]]:
 def read_printed(sheet: Sheet, table: Table, outside: list[tuple[int, int]]) -> Printed:
     above = [str(sheet.value(r, c)).strip() for r, c in outside if r < table.top]
     below = [str(sheet.value(r, c)).strip() for r, c in outside if r > table.bottom]
-    title = next((t for t in above if "単位" not in t), None)
-    unit = next((m["unit"] for t in above + below if (m := UNIT_NOTE.search(t))), None)
+    title = next((t for t in above if not UNIT_NOTE.search(t)), None)
+    unit = next((m["unit"] or m["alone"] for t in above + below if (m := UNIT_NOTE.search(t))), None)
     notes, loose = _notes(below)
     columns = _columns(sheet, table)
     hidden = set(sheet.hidden_rows)

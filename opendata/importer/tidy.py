@@ -7,11 +7,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from opendata import periods as periods_module
 from opendata.check.cells import MISSING_SYMBOLS, missing_symbol, read_figure
 from opendata.check.sheet import is_blank
 from opendata.importer.names import name_for, unique
 from opendata.importer.printed import SUBTOTAL, TOTAL, Column, Printed
-from opendata.importer.timeaxis import PeriodLabel, read_period, read_periods
+from opendata.importer.timeaxis import PeriodLabel, era_of, read_periods
+
+# An era-less label (28年度) with no era printed anywhere is read in the latest era up to now.
+NOT_AFTER = periods_module.fiscal_year_of(date.today())
 
 
 @dataclass
@@ -48,12 +52,13 @@ class Measure:
 
 def measures_of(printed: Printed) -> list[Measure]:
     columns = [c for i, c in enumerate(printed.columns) if i not in printed.stub]
+    era = era_of(printed.title)
     depth = max((len(c.parts) for c in columns), default=0)
     found: list[PeriodLabel | None] = [None] * len(columns)
     level_of: list[int | None] = [None] * len(columns)
     for level in range(depth):
         labels: list[object] = [c.parts[level] if level < len(c.parts) else None for c in columns]
-        for i, period in enumerate(read_periods(labels)):
+        for i, period in enumerate(read_periods(labels, era, NOT_AFTER)):
             if period is not None and found[i] is None:
                 found[i], level_of[i] = period, level
     return [
@@ -88,30 +93,44 @@ class _Builder:
         self.notes_used: set[str] = set()
         self.item_name = "item"  # the long form's column for the column headings (see long())
         # As-of labels (令和3年度(12月末現在)) need the span they cover beside them.
+        self.stub_readings: dict[str, PeriodLabel | None] = {}
         self.spans = any(m.period and m.period.end for m in measures) or any(
-            p is not None and p.end is not None
-            for i in printed.stub
-            for p in read_periods([values[i] for _, values in printed.rows])
+            p is not None and p.end is not None for i in printed.stub for p in self._row_periods(i).values()
         )
         self.stub_fields, self.stub_period = self._stub_fields()
+        self._note_guessed(m.period for m in measures)
 
     # ---- row labels -------------------------------------------------------------------
+    def _row_periods(self, i: int) -> dict[str, PeriodLabel | None]:
+        """Row label -> its period, read down stub column i with the era carried."""
+        labels = [values[i] for _, values in self.printed.rows if not self.printed.is_total_row(values)]
+        readings = read_periods(labels, era_of(self.printed.title), NOT_AFTER)
+        return {
+            str(label).strip(): p for label, p in zip(labels, readings, strict=True) if not is_blank(label)
+        }
+
     def _stub_fields(self) -> tuple[list[Field], int | None]:
         fields, stub_period = [], None
         for i in self.printed.stub:
             col = self.printed.columns[i]
-            labels = [values[i] for _, values in self.printed.rows if not self.printed.is_total_row(values)]
-            readings = [
-                p for label, p in zip(labels, read_periods(labels), strict=True) if not is_blank(label)
-            ]
-            if readings and all(p is not None for p in readings):  # every row label is a period
-                stub_period = i
-                kind = next(p.kind for p in readings if p is not None)  # all read, so the first
+            readings = self._row_periods(i)
+            if readings and all(p is not None for p in readings.values()):  # every row label is a period
+                stub_period, self.stub_readings = i, readings
+                kind = next(p.kind for p in readings.values() if p is not None)  # all read, so the first
                 fields += _period_fields(kind, col.title, self.spans)
                 self.log.append(f"column {col.title or i + 1}: era/fiscal-year labels read as Western {kind}")
+                self._note_guessed(readings.values())
                 continue
             fields.append(self._named(col.parts, col.title, col.index))
         return fields, stub_period
+
+    def _note_guessed(self, readings) -> None:
+        guessed = [p for p in readings if p is not None and p.guessed_era]
+        if guessed:
+            shown = ", ".join(f"{p.label}={p.year}" for p in guessed[:6])
+            self.undecided.append(
+                f"no era is printed: read {shown} in the latest era up to FY{NOT_AFTER}; check"
+            )
 
     def _named(self, parts: list[str], title: str, index: int, **kw: Any) -> Field:
         name = name_for(parts)
@@ -128,7 +147,7 @@ class _Builder:
         for i in self.printed.stub:
             value = values[i]
             if i == self.stub_period:
-                period = read_period(value)
+                period = self.stub_readings.get(str(value).strip())
                 out += (
                     _period_values(period, self.spans)
                     if period

@@ -24,6 +24,7 @@ class PeriodLabel:
     year: int
     label: str  # as printed
     end: date | None = None  # set when the label names an as-of date inside its fiscal year
+    guessed_era: bool = False  # True when no era was printed and the latest reading was taken
 
     @property
     def start(self) -> date:
@@ -69,10 +70,13 @@ def era_of(label: object) -> str | None:
     return periods.ERA_ABBREVIATIONS.get(match.group(1), match.group(1)) if match else None
 
 
-def read_periods(labels: list[object]) -> list[PeriodLabel | None]:
-    """Read labels in order, each era-less label taking the era last named; a year number
-    that falls back (平成30年度, 元年度) means the next era began."""
-    era: str | None = None
+def read_periods(
+    labels: list[object], era: str | None = None, not_after: int | None = None
+) -> list[PeriodLabel | None]:
+    """Read labels in order, each era-less label taking the era last named (or `era`, from the
+    table's title: (H28～R2年度)); a year number that falls back (平成30年度, 元年度) means the
+    next era began. With no era anywhere, an era-less label is read in the latest era that
+    puts it no later than fiscal year `not_after`."""
     out: list[PeriodLabel | None] = []
     previous: PeriodLabel | None = None
     for label in labels:
@@ -82,9 +86,23 @@ def read_periods(labels: list[object]) -> list[PeriodLabel | None]:
         if period and not named and previous and period.year <= previous.year and era in ERA_ORDER[:-1]:
             era = ERA_ORDER[ERA_ORDER.index(era) + 1]
             period = read_period(label, era)
+        if period is None and era is None and not_after is not None:
+            period = _latest_reading(label, not_after)
         out.append(period)
         previous = period or previous
     return out
+
+
+def _latest_reading(label: object, not_after: int) -> PeriodLabel | None:
+    if not isinstance(label, str):
+        return None
+    try:
+        parsed = periods.parse_fiscal_year(unicodedata.normalize("NFKC", label).strip(), not_after=not_after)
+    except (periods.PeriodError, ValueError):
+        return None
+    return PeriodLabel(
+        "fiscal_year", parsed.fiscal_year, label.strip(), parsed.end if parsed.is_partial else None, True
+    )
 
 
 ERA_ORDER = ["明治", "大正", "昭和", "平成", "令和"]

@@ -406,4 +406,45 @@ def test_row_labels_are_read_as_periods_only_when_every_one_is(tmp_path):
     out = io.BytesIO()
     book.save(out)
     package, _ = imported(tmp_path, out.getvalue(), "mixed")
-    assert rows_of(package) == [["category", "telephone", "visit"], ["令和2年度", "1", "2"], ["累計", "3", "4"]]
+    assert rows_of(package) == [
+        ["category", "telephone", "visit"],
+        ["令和2年度", "1", "2"],
+        ["累計", "3", "4"],
+    ]
+
+
+def test_a_report_table_with_its_era_only_in_the_title_imports_to_the_shipped_figures(tmp_path):
+    """Report 1(9)ア: 28年度…元年度…2年度 under a title naming H28～R2年度."""
+    package, output = imported(tmp_path, wb.crime_victim_printed(), "crime-victim-draft")
+    header, *rows = rows_of(package)
+    assert header == ["category", "fiscal_year", "fiscal_year_label", "value"]
+    assert {(int(r[1]), r[2]) for r in rows} == {
+        (2016, "28年度"),
+        (2017, "29年度"),
+        (2018, "30年度"),
+        (2019, "元年度"),
+        (2020, "2年度"),
+    }
+    assert {(int(r[1]), int(r[3])) for r in rows} == shipped_figures(PACKAGES / "crime-victim-support")
+    fields = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))["resources"][0]["schema"][
+        "fields"
+    ]
+    assert next(f for f in fields if f["name"] == "value")["unit"] == "件"
+    assert "no era is printed" not in output
+    assert validate_path(package).valid
+    [(_, report)] = check_package(package, wb.LIMITS)
+    assert [(r.id, r.violations[:1]) for r in report.failed] == []
+
+
+def test_era_less_years_with_no_era_anywhere_are_read_as_recent_and_flagged(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["区分", "元年度", "2年度"], ["相談件数（件）", 1, 2]):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    package, output = imported(tmp_path, out.getvalue(), "eraless")
+    assert [r[1] for r in rows_of(package)[1:]] == ["2019", "2020"]
+    assert "no era is printed: read 元年度=2019, 2年度=2020" in output

@@ -204,3 +204,20 @@ def two_tables() -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def crime_victim_printed() -> bytes:
+    """Report 1(9)ア as printed: the era only in the title (H28～R2年度), the unit on its own
+    line, era-less fiscal years as column heads with 元年度 starting 令和, separators typed in."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "支援実績"
+    sheet.append(["〈サポートステーションにおける犯罪被害者等支援実績等〉(H28～R2年度)"])
+    sheet.append(["(件)"])
+    sheet.append([])
+    sheet.append(["区分", "28年度", "29年度", "30年度", "元年度", "2年度"])
+    sheet.append(["相談件数", 922, 986, "1,007", 999, 875])
+    sheet.append(["支援回数", "1,044", "1,272", "1,058", 872, 505])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
