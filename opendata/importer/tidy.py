@@ -285,6 +285,8 @@ class _Builder:
         where: dict[str, Any] = {}
         if not total_row:
             for f, value in zip(fields[: len(base)], base, strict=False):
+                if f.name in PERIOD_DETAILS:
+                    continue  # the year names the row; its label and span only repeat it
                 where[f.name] = int(value) if f.type == "integer" and value.lstrip("-").isdigit() else value
         if groups and group:
             where["group"] = group
@@ -399,6 +401,7 @@ def _period_fields(kind: str, title: str, spans: bool) -> list[Field]:
     return fields
 
 
+PERIOD_DETAILS = {"fiscal_year_label", "year_label", "period_start", "period_end", "is_partial"}
 FISCAL_YEAR = "年度（4月から翌年3月まで）を、始まる年の西暦で表す。2020は2020年4月から2021年3月まで。"
 PRINTED_LABEL = "原表に印刷されたとおりの時点の表記。"
 
