@@ -81,6 +81,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Most non-empty cells read from one file (all sheets); more is a 413, read no further.",
     ),
     Setting(
+        "CHECK_MAX_WEB_CELLS",
+        500_000,
+        "Most filled cells POST /api/v1/check and /check read (a request must end well inside the "
+        "worker timeout); the CLI reads up to CHECK_MAX_CELLS.",
+    ),
+    Setting(
         "CHECK_MAX_UNZIPPED_BYTES",
         300 * 1024 * 1024,
         "Most bytes an .xlsx may declare once unzipped (its parts' sizes summed); more is refused.",

@@ -89,5 +89,5 @@ class Check(MethodView):
         not-judged, each violation's place, and a score per level.
         """
         data, filename = read_upload(files.get("file"))
-        report = check_bytes(data, filename, Limits.from_settings(current_app.config))
+        report = check_bytes(data, filename, Limits.from_settings(current_app.config, web=True))
         return json_response(report.to_dict(lang))

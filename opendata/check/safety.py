@@ -31,10 +31,11 @@ class Limits:
     max_ratio: int
 
     @classmethod
-    def from_settings(cls, settings: dict) -> Limits:
+    def from_settings(cls, settings: dict, *, web: bool = False) -> Limits:
+        """The limits of the CLI, or with `web` those of a request (fewer cells)."""
         return cls(
             max_bytes=int(settings["CHECK_MAX_UPLOAD_BYTES"]),
-            max_cells=int(settings["CHECK_MAX_CELLS"]),
+            max_cells=int(settings["CHECK_MAX_WEB_CELLS" if web else "CHECK_MAX_CELLS"]),
             max_unzipped=int(settings["CHECK_MAX_UNZIPPED_BYTES"]),
             max_ratio=int(settings["CHECK_MAX_ZIP_RATIO"]),
         )

@@ -129,7 +129,7 @@ def upload_report():
     lang = current_language()
     try:
         data, filename = read_upload(request.files.get("file"))
-        report = check_bytes(data, filename, Limits.from_settings(current_app.config))
+        report = check_bytes(data, filename, Limits.from_settings(current_app.config, web=True))
     except errors.BadRequest as exc:
         return _form(exc)
     except errors.UploadProblem as exc:

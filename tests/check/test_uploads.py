@@ -104,7 +104,7 @@ def test_bad_file_on_the_command_line_is_one_line(tmp_path, case, name, data, st
     ("setting", "value", "status", "slug"),
     [
         ("CHECK_MAX_UPLOAD_BYTES", 1000, 413, "file-too-large"),
-        ("CHECK_MAX_CELLS", 10, 413, "too-many-cells"),
+        ("CHECK_MAX_WEB_CELLS", 10, 413, "too-many-cells"),
         ("CHECK_MAX_UNZIPPED_BYTES", 1000, 422, "unsafe-file"),
     ],
 )
@@ -237,3 +237,19 @@ def test_the_check_endpoint_is_documented_in_openapi(client):
     assert "multipart/form-data" in operation["requestBody"]["content"]
     assert {"200", "400", "413", "415", "422"} <= set(operation["responses"])
     assert operation["summary"] == "Check a spreadsheet's machine readability"
+
+
+def test_the_command_line_takes_more_cells_than_a_request(tmp_path):
+    from dataclasses import replace
+
+    from opendata import config, errors
+    from opendata.check import Limits, check_file
+
+    settings = config.defaults() | {"CHECK_MAX_WEB_CELLS": 10, "CHECK_MAX_CELLS": 1000}
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(wb.xlsx(wb.BASE * 5))
+    assert check_file(path, Limits.from_settings(settings)).file == "t.xlsx"
+    with pytest.raises(errors.TooManyCells):
+        check_file(path, Limits.from_settings(settings, web=True))
+    with pytest.raises(errors.TooManyCells):
+        check_file(path, replace(Limits.from_settings(settings), max_cells=10))
