@@ -48,4 +48,5 @@ def read_upload(upload: FileStorage | None, field: str = "file") -> tuple[bytes,
     data = upload.stream.read(_limit() + 1)
     if len(data) > _limit():
         raise errors.UploadTooLarge(f"{upload.filename} is larger than {_limit():,} bytes", parameter=field)
-    return data, upload.filename
+    # Browsers send a base name, but a client may send a path: only the name is ever echoed.
+    return data, upload.filename.replace("\\", "/").rsplit("/", 1)[-1]

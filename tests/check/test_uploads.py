@@ -253,3 +253,9 @@ def test_the_command_line_takes_more_cells_than_a_request(tmp_path):
         check_file(path, Limits.from_settings(settings, web=True))
     with pytest.raises(errors.TooManyCells):
         check_file(path, replace(Limits.from_settings(settings), max_cells=10))
+
+
+def test_only_the_file_name_is_echoed(client):
+    data = {"file": (io.BytesIO(wb.text(wb.BASE)), "../../secret/dir\\table.csv")}
+    body = client.post("/api/v1/check", data=data, content_type="multipart/form-data").get_json()
+    assert body["file"] == "table.csv" and body["sheets"] == ["table.csv"]
