@@ -115,6 +115,12 @@ def _form(error: errors.Problem | None = None):
     return body, (error.status if error else 200)
 
 
+@bp.errorhandler(errors.UploadProblem)
+def refused(problem: errors.UploadProblem):
+    """A body refused before the view runs (too large by its length) shows the form too."""
+    return _form(problem)
+
+
 @bp.get("/check")
 def upload_form():
     """The upload form."""

@@ -48,3 +48,13 @@ def test_a_bad_file_shows_the_form_with_the_reason_and_status(client, name, data
 def test_no_file_chosen_is_a_400_with_the_form(client):
     response = client.post("/check", data={}, content_type="multipart/form-data")
     assert response.status_code == 400 and 'role="alert"' in response.get_data(as_text=True)
+
+
+def test_an_oversized_upload_shows_the_form_with_413(tmp_path):
+    from opendata.app import create_app
+
+    app = create_app({"CACHE_DIR": str(tmp_path), "TESTING": True, "CHECK_MAX_UPLOAD_BYTES": 1000})
+    data = {"file": (io.BytesIO(b"a,b\n" * 100_000), "big.csv")}
+    response = app.test_client().post("/check", data=data, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413 and 'role="alert"' in page and "ファイルが大きすぎます" in page
