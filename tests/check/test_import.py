@@ -448,3 +448,38 @@ def test_era_less_years_with_no_era_anywhere_are_read_as_recent_and_flagged(tmp_
     package, output = imported(tmp_path, out.getvalue(), "eraless")
     assert [r[1] for r in rows_of(package)[1:]] == ["2019", "2020"]
     assert "no era is printed: read 元年度=2019, 2年度=2020" in output
+
+
+def test_a_draft_written_into_a_project_builds_and_validates_there(tmp_path):
+    from opendata.catalog.build import build_packages
+
+    packages, schemas = tmp_path / "datapackages", tmp_path / "schemas"
+    source = tmp_path / "t.xlsx"
+    source.write_bytes(wb.crime_victim_printed())
+    import_sheet(source, None, "support-draft", None, packages, wb.LIMITS, schemas)
+    assert build_packages(packages, schemas) == ["support-draft"]  # adds the data file's bytes and hash
+    report = validate_path(packages / "support-draft", schemas)
+    assert report.valid, report.to_dict()
+
+
+def test_long_on_request_for_item_columns_without_periods(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["区分", "男性（人）", "女性（人）"], ["若者", 3, 4], ["高齢者", 5, 6]):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    package, _ = imported(tmp_path, out.getvalue(), "by-sex", "--long")
+    assert rows_of(package) == [
+        ["category", "sex", "value"],
+        ["若者", "男性", "3"],
+        ["若者", "女性", "4"],
+        ["高齢者", "男性", "5"],
+        ["高齢者", "女性", "6"],
+    ]
+    fields = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))["resources"][0]["schema"][
+        "fields"
+    ]
+    assert fields[-1]["unit"] == "人"
