@@ -35,3 +35,23 @@ def test_shipped_package_passes_every_rule_it_can_be_judged_on(package):
         judged = [r for r in report.results if r.passed is not None]
         assert any(r.id.startswith("L3") for r in judged)  # L3 is judged, not skipped
         assert {r.id for r in report.results if r.status == "not-judged"} == {"L3-07"}
+
+
+def test_the_command_checks_a_folder_of_packages():
+    import json
+
+    from click.testing import CliRunner
+
+    from opendata.cli import main
+
+    result = CliRunner().invoke(main, ["check", "--json", str(PACKAGES)])
+    body = json.loads(result.stdout)
+    names = sorted(p.name for p in PACKAGES.iterdir() if (p / "datapackage.json").is_file())
+    assert sorted(body["packages"]) == names
+    failing = {
+        n
+        for n, p in body["packages"].items()
+        if any(r["status"] == "failed" for report in p["resources"].values() for r in report["rules"])
+    }
+    assert failing == set(STILL_WIDE)
+    assert result.exit_code == (1 if failing else 0)
