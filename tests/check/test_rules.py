@@ -232,3 +232,35 @@ def test_a_blank_the_schema_labels_is_no_l1_09_violation(tmp_path):
 def test_time_labels_and_layout_spaces_are_told_from_prose(rule, value, status):
     rows = [["区分", "備考", "件数（件）"], ["電話", value, 1], ["来所", "なし", 2]]
     assert check_bytes(wb.text(rows), C, wb.LIMITS).result(rule).status == status
+
+
+def _drawing_as(kind: str):
+    """The chart's drawing anchor rewritten as a picture or a shape (no image library needed)."""
+
+    def change(name: str, data: bytes) -> bytes:
+        if name.startswith("xl/drawings/drawing"):
+            return data.replace(b"graphicFrame", kind.encode())
+        return data
+
+    return wb.rezip(wb.xlsx(wb.BASE, wb.chart), change)
+
+
+def _commented(sheet) -> None:
+    from openpyxl.comments import Comment
+
+    sheet["A2"].comment = Comment("速報値", "担当")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (wb.xlsx(wb.BASE, wb.chart), "1 × a chart."),
+        (_drawing_as("pic"), "1 × an image."),
+        (_drawing_as("sp"), "1 × a shape or text box."),
+        (wb.xlsx(wb.BASE, _commented), "1 × cell comments."),
+    ],
+    ids=["chart", "image", "shape", "comment"],
+)
+def test_each_kind_of_object_is_named(data, message):
+    result = check_bytes(data, X, wb.LIMITS).result("L1-10")
+    assert result.status == "failed" and [v.message["en"] for v in result.violations] == [message]
