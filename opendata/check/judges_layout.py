@@ -155,16 +155,33 @@ def l1_13(ctx: Context) -> list[Violation]:
             found.append(
                 on_sheet(sheet, f"シート「{sheet.name}」が非表示です。", f"sheet “{sheet.name}” is hidden.")
             )
-        for r in sheet.hidden_rows:
-            found.append(on_row(sheet, r, f"{r + 1}行目が非表示です。", f"row {r + 1} is hidden."))
-        for c in sheet.hidden_columns:
-            letter = column_letter_range(c)
+        for first, last in runs(sheet.hidden_rows):
+            rows = f"{first + 1}" if first == last else f"{first + 1}～{last + 1}"
             found.append(
-                on_sheet(
-                    sheet, f"{letter}列が非表示です。", f"column {letter} is hidden.", f"{letter}:{letter}"
+                Violation(
+                    sheet.name,
+                    first + 1,
+                    None,
+                    f"{first + 1}:{last + 1}",
+                    {"ja": f"{rows}行目が非表示です。", "en": f"row(s) {rows.replace('～', '-')} hidden."},
                 )
             )
+        for first, last in runs(sheet.hidden_columns):
+            span = column_letter_range(first) + ("" if first == last else f":{column_letter_range(last)}")
+            cells = f"{column_letter_range(first)}:{column_letter_range(last)}"
+            found.append(on_sheet(sheet, f"{span}列が非表示です。", f"column(s) {span} hidden.", cells))
     return found
+
+
+def runs(indexes: list[int]) -> list[tuple[int, int]]:
+    """Consecutive indexes as (first, last) pairs: a hidden block is one violation, not thousands."""
+    out: list[tuple[int, int]] = []
+    for i in sorted(set(indexes)):
+        if out and i == out[-1][1] + 1:
+            out[-1] = (out[-1][0], i)
+        else:
+            out.append((i, i))
+    return out
 
 
 def l1_14(ctx: Context) -> list[Violation]:

@@ -264,3 +264,17 @@ def _commented(sheet) -> None:
 def test_each_kind_of_object_is_named(data, message):
     result = check_bytes(data, X, wb.LIMITS).result("L1-10")
     assert result.status == "failed" and [v.message["en"] for v in result.violations] == [message]
+
+
+def test_a_hidden_block_is_one_violation():
+    def hide(sheet) -> None:
+        for letter in "BCD":
+            sheet.column_dimensions[letter].hidden = True
+        for row in (3, 4):
+            sheet.row_dimensions[row].hidden = True
+
+    result = check_bytes(wb.xlsx(wb.BASE, hide), X, wb.LIMITS).result("L1-13")
+    assert [(v.cell, v.message["en"]) for v in result.violations] == [
+        ("3:4", "row(s) 3-4 hidden."),
+        ("B:D", "column(s) B:D hidden."),
+    ]
