@@ -62,6 +62,7 @@ def dataset_summary(service: DataService, api: str, package: Package) -> dict[st
         "title": package.title,
         "title_english": package.title_english,
         "description": package.description,
+        "description_english": package.description_english,
         "keywords": list(package.keywords),
         "theme": package.theme,
         "version": package.version,
@@ -108,12 +109,15 @@ def resource_detail(service: DataService, api: str, package: Package, resource: 
         "title": resource.title,
         "title_english": resource.title_english,
         "description": resource.description,
+        "description_english": resource.description_english,
         "rows": service.row_count(package, resource),
         "format": "csv",
         "mediatype": "text/csv",
         "bytes": resource.descriptor.get("bytes"),
         "hash": resource.descriptor.get("hash"),
         "schema": resource.schema,
+        "sources": list(resource.descriptor.get("sources", [])),  # where the table is printed
+        "pivot": resource.descriptor.get("pivot"),
         "links": resource_links(api, package, resource),
     }
 

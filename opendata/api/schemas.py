@@ -78,7 +78,8 @@ class Dataset(ma.Schema):
     id = ma.fields.String(metadata={"description": "Stable UUID."})
     title = ma.fields.String()
     title_english = ma.fields.String()
-    description = ma.fields.String()
+    description = ma.fields.String(metadata={"description": "In Japanese."})
+    description_english = ma.fields.String(metadata={"description": "In English."})
     keywords = ma.fields.List(ma.fields.String())
     theme = ma.fields.String()
     version = ma.fields.String()
@@ -96,7 +97,15 @@ class ResourceDetail(ma.Schema):
     dataset = ma.fields.String()
     title = ma.fields.String()
     title_english = ma.fields.String()
-    description = ma.fields.String()
+    description = ma.fields.String(metadata={"description": "In Japanese."})
+    description_english = ma.fields.String(metadata={"description": "In English."})
+    sources = ma.fields.List(
+        ma.fields.Dict(),
+        metadata={"description": "Where the table is printed: section, page, caption, order."},
+    )
+    pivot = ma.fields.Dict(
+        allow_none=True, metadata={"description": "How the long table pivots back to the printed layout."}
+    )
     rows = ma.fields.Integer()
     format = ma.fields.String()
     mediatype = ma.fields.String()

@@ -7,6 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from opendata.catalog.pivot import Pivot
+
+
+def both_languages(description: str, description_english: str) -> str:
+    """One text for places that hold one (CKAN notes): the Japanese, then the English if any."""
+    return f"{description}\n\n{description_english}" if description_english else description
+
 
 @dataclass(frozen=True)
 class Field:
@@ -16,6 +23,7 @@ class Field:
     description: str
     unit: str | None
     constraints: dict[str, Any]
+    description_english: str = ""  # `description` is Japanese; older descriptors mix both in it
 
     @classmethod
     def from_descriptor(cls, descriptor: dict[str, Any]) -> Field:
@@ -26,6 +34,7 @@ class Field:
             description=descriptor.get("description", ""),
             unit=descriptor.get("unit"),
             constraints=dict(descriptor.get("constraints", {})),
+            description_english=descriptor.get("descriptionEnglish", ""),
         )
 
     @property
@@ -45,6 +54,8 @@ class Resource:
     checks: tuple[dict[str, Any], ...]
     descriptor: dict[str, Any]
     digest: str  # sha256 of the data file: changes exactly when the rows change
+    description_english: str = ""
+    pivot: Pivot | None = None  # how the long table pivots back to the printed layout
 
     @classmethod
     def from_descriptor(cls, descriptor: dict[str, Any], base: Path) -> Resource:
@@ -62,6 +73,8 @@ class Resource:
             checks=tuple(descriptor.get("reportChecks", [])),
             descriptor=descriptor,
             digest=file_digest(path),
+            description_english=descriptor.get("descriptionEnglish", ""),
+            pivot=Pivot.from_descriptor(descriptor["pivot"]) if descriptor.get("pivot") else None,
         )
 
     @property
@@ -94,6 +107,7 @@ class Package:
     directory: Path
     descriptor: dict[str, Any]
     resources: tuple[Resource, ...] = field(default=())
+    description_english: str = ""
 
     @classmethod
     def from_descriptor(cls, descriptor: dict[str, Any], directory: Path) -> Package:
@@ -115,6 +129,7 @@ class Package:
             directory=directory,
             descriptor=descriptor,
             resources=resources,
+            description_english=descriptor.get("descriptionEnglish", ""),
         )
 
     def resource(self, name: str) -> Resource | None:

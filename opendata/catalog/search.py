@@ -33,13 +33,15 @@ def _text(package: Package) -> str:
         package.title,
         package.title_english,
         package.description,
+        package.description_english,
         package.theme,
         *package.keywords,
         *(str(v) for v in package.source.values()),
     ]
     for resource in package.resources:
         parts += [resource.name, resource.title, resource.title_english, resource.description]
-        parts += [f"{f.name} {f.title} {f.description}" for f in resource.fields]
+        parts.append(resource.description_english)
+        parts += [f"{f.name} {f.title} {f.description} {f.description_english}" for f in resource.fields]
     return fold(" ".join(parts))
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from opendata.api.representations import dataset_url, remote_descriptor, resource_url
-from opendata.catalog.models import Package, Resource
+from opendata.catalog.models import Package, Resource, both_languages
 from opendata.errors import PackageError
 
 # Data Package licence names (SPDX) to CKAN's default licence ids.
@@ -166,7 +166,7 @@ def dataset_fields(package: Package, organization_name: str, api: str) -> dict[s
         "id": str(package_uuid(package)),
         "name": package.name,
         "title": package.title,
-        "notes": package.description,
+        "notes": both_languages(package.description, package.description_english),
         "url": dataset_url(api, package),
         "version": package.version,
         "license_id": license_id(package),
@@ -190,7 +190,7 @@ def table_resource(package: Package, resource: Resource, api: str, *, upload: bo
     fields: dict[str, Any] = {
         "id": resource_id(package, resource.name),
         "name": resource.title,
-        "description": resource.description,
+        "description": both_languages(resource.description, resource.description_english),
         "format": "CSV",
         "mimetype": "text/csv",
         "hash": f"sha256:{resource.digest}",

@@ -91,7 +91,7 @@ def build(
             max_pages=max_pages,
         )
         sections.append(_section(service, package, resource, resource_detail, preview, lang, max_json_rows))
-    japanese, english = i18n.split_bilingual(detail["description"])
+    japanese, english = i18n.bilingual(detail["description"], detail.get("description_english", ""))
     titles = (detail["title"], detail["title_english"] or detail["title"])
     return DatasetPage(
         detail=detail,
@@ -130,7 +130,7 @@ def _section(
         name=resource.name,
         title=(resource.title_english or resource.title) if lang == "en" else resource.title,
         other_title=resource.title if lang == "en" else resource.title_english,
-        description=resource.description,
+        description=i18n.in_language(resource.description, lang, resource.description_english),
         rows=detail["rows"],
         fields=resource.fields,
         charts=charts.resource_charts(resource, series_rows, lang),

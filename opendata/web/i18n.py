@@ -223,10 +223,18 @@ def split_bilingual(text: str) -> tuple[str, str]:
     return text[: last.start()].strip(), text[last.end() :].strip()
 
 
-def in_language(text: str, lang: str) -> str:
+def bilingual(description: str, description_english: str = "") -> tuple[str, str]:
+    """(Japanese, English): from `description` and `descriptionEnglish` where a descriptor has
+    both, else split out of a `description` that holds both languages."""
+    if description_english:
+        return description, description_english
+    return split_bilingual(description)
+
+
+def in_language(text: str, lang: str, english_text: str = "") -> str:
     """The part of a bilingual description in `lang`, or the whole text when it has no such part."""
-    japanese, english = split_bilingual(text)
-    return (english if lang == "en" else japanese) or text
+    japanese, english = bilingual(text, english_text)
+    return (english if lang == "en" else japanese) or text or english_text
 
 
 def is_japanese(text: str) -> bool:
