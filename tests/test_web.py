@@ -297,7 +297,9 @@ def test_json_ld_names_the_dataset_and_its_downloads(client):
     assert data["name"] == "ひきこもり地域支援センターの相談実績"
     assert data["url"] == "http://localhost/datasets/hikikomori-consultations"
     assert data["license"] == "https://creativecommons.org/licenses/by/4.0/"
-    assert data["publisher"]["name"] == data["creator"]["name"] == "神奈川県"
+    # The service that derived the tables publishes them; the prefecture created the report.
+    assert data["publisher"]["name"] == data["creator"]["name"] == "Kanagawa open data project"
+    assert data["isBasedOn"]["creator"]["name"] == "神奈川県"
     assert data["temporalCoverage"] == "2020-04-01/2021-12-31"
     assert data["spatialCoverage"]["name"] == "神奈川県"
     assert "ひきこもり" in data["keywords"]

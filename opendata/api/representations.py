@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from opendata import metadata
 from opendata.catalog.models import Package, Resource
 from opendata.service import DataService
 
@@ -88,6 +89,7 @@ def dataset_summary(service: DataService, api: str, package: Package) -> dict[st
 def dataset_detail(service: DataService, api: str, package: Package) -> dict[str, Any]:
     body = dataset_summary(service, api, package)
     body["contributors"] = package.descriptor.get("contributors", [])
+    body.update(metadata.describe(package, metadata.Publishing.from_settings(service.settings)))
     body["versions"] = [
         {
             "version": package.version,

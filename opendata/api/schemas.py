@@ -117,6 +117,16 @@ class ResourceDetail(ma.Schema):
 
 class DatasetDetail(Dataset):
     contributors = ma.fields.List(ma.fields.Dict())
+    update_frequency = ma.fields.Dict(
+        allow_none=True,
+        metadata={"description": "更新頻度: a code of the EU frequency table, its titles and URI."},
+    )
+    language = ma.fields.List(ma.fields.String(), metadata={"description": "BCP 47 language tags."})
+    publisher = ma.fields.Dict(
+        metadata={"description": "Who publishes the dataset: this service's operator."}
+    )
+    source_creator = ma.fields.Dict(metadata={"description": "Who issued the report the data come from."})
+    contact_point = ma.fields.Dict(metadata={"description": "連絡先: only the details the operator set."})
     versions = ma.fields.List(ma.fields.Dict())
     resources = ma.fields.List(ma.fields.Nested(ResourceDetail))
 

@@ -16,6 +16,7 @@ from opendata.catalog.checks import check_resource
 from opendata.catalog.loader import DESCRIPTOR, load_package, package_dirs
 from opendata.catalog.long_checks import check_descriptor_codes, check_reference_names
 from opendata.errors import PackageError
+from opendata.metadata import descriptor_issues
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,8 @@ def validate_package(directory: Path, schemas_dir: Path | None) -> PackageReport
         Issue(package.name, str(descriptor_path), f.rule, f.message, field=f.field)
         for f in check_descriptor_codes(package.descriptor)
     )
+    for rule, message in descriptor_issues(package):
+        report.issues.append(Issue(package.name, str(descriptor_path), rule, message))
     if schemas_dir is not None:
         try:
             drifts = schema_drift(directory, schemas_dir)

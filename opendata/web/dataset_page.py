@@ -70,7 +70,7 @@ def build(
     asked: PreviewRequest,
     *,
     lang: str,
-    page_url: str,
+    site: schemaorg.Site,
     page_size: int,
     max_pages: int,
     max_json_rows: int,
@@ -106,7 +106,7 @@ def build(
         ],
         examples=examples(detail),
         jsonld=schemaorg.dataset(
-            detail, page_url, frozenset(d.url for r in sections for d in r.downloads if d.refused)
+            detail, package, site, frozenset(d.url for r in sections for d in r.downloads if d.refused)
         ),
         multiple=len(package.resources) > 1,
     )
