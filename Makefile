@@ -7,7 +7,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 8000
 WORKERS ?= 2
 
-.PHONY: run test check lint format build validate install bench clean
+.PHONY: run test check lint format build validate publish install bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is required"; exit 1; }
@@ -25,7 +25,11 @@ build: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/opendata validate
 
-run: $(STAMP) validate
+publish: $(STAMP)
+	$(BIN)/opendata publish
+
+# serve publishes the shipped packages not yet published (an invalid one is reported, not served).
+run: $(STAMP)
 	$(BIN)/opendata serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 lint: $(STAMP)
@@ -33,7 +37,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check opendata tests scripts wsgi.py
 	$(BIN)/mypy opendata/periods.py opendata/catalog opendata/query opendata/exports opendata/ckan \
 		opendata/errors.py opendata/config.py opendata/service.py opendata/schemaorg.py opendata/metadata.py \
-		opendata/check opendata/importer
+		opendata/publish opendata/views opendata/atomic.py opendata/check opendata/importer
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format opendata tests scripts wsgi.py
@@ -49,4 +54,4 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_api.py
 
 clean:
-	rm -rf $(VENV) var/cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) var/cache .pytest_cache .ruff_cache .import_linter_cache

@@ -18,6 +18,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(overrides or {})
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Opens the published releases only: nothing is built or validated here or in a request.
     app.extensions["opendata"] = DataService.from_settings(app.config)
     http.init_app(app)
     api.init_app(app)

@@ -98,18 +98,21 @@ def build(packages_dir: Path | None, schemas_dir: Path | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
-def serve(packages_dir: Path | None, host: str, port: int, workers: int) -> None:
-    """Serve the API with gunicorn; packages are validated first and nothing invalid is published."""
-    from opendata.catalog.report import render_text
-    from opendata.catalog.validate import validate_once
+@click.option("--no-publish", is_flag=True, help="Serve what is published; publish nothing first.")
+def serve(packages_dir: Path | None, host: str, port: int, workers: int, no_publish: bool) -> None:
+    """Serve the published releases with gunicorn, publishing the packages not yet published first.
+
+    An invalid package is not published (its last good release, if any, is served); the
+    server itself only opens published releases.
+    """
+    from opendata.publish.cli import publish_dirs
     from opendata.server import run_gunicorn
 
     target = packages_dir or Path(SETTINGS["PACKAGES_DIR"])
-    schemas = Path(SETTINGS["SCHEMAS_DIR"]) if packages_dir is None else None
-    report = validate_once(target, Path(SETTINGS["CACHE_DIR"]), schemas)
-    if not report.valid:
-        click.echo(render_text(report), err=True)
-        fail(f"not serving {target}: {report.issue_count} validation issue(s)")
+    if not no_publish:
+        outcomes = publish_dirs([target], SETTINGS)
+        if not any(o.status != "invalid" for o in outcomes):
+            fail(f"not serving {target}: no package in it could be published")
     run_gunicorn(target, host=host, port=port, workers=workers)
 
 
@@ -164,3 +167,10 @@ def import_(
 from opendata.ckan.cli import ckan  # noqa: E402  (the `opendata ckan` sub-commands live with the CKAN code)
 
 main.add_command(ckan)
+
+from opendata.publish.cli import diff, publish, releases, tokens  # noqa: E402
+
+main.add_command(publish)
+main.add_command(tokens)
+main.add_command(diff)
+main.add_command(releases)

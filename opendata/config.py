@@ -21,6 +21,8 @@ class Setting:
             return raw.strip().lower() in {"1", "true", "yes", "on"}
         if isinstance(self.default, int):
             return int(raw)
+        if isinstance(self.default, float):
+            return float(raw)
         return raw
 
 
@@ -36,9 +38,33 @@ SETTINGS: tuple[Setting, ...] = (
         "Folder of Table Schemas, one per resource, as schemas/<package>/<resource>.json.",
     ),
     Setting(
+        "RELEASES_DIR",
+        str(PROJECT_ROOT / "var" / "releases"),
+        "Where `opendata publish` writes each dataset's releases; the server opens only these.",
+    ),
+    Setting(
+        "RELEASE_CHECK_INTERVAL",
+        1.0,
+        "Seconds between a server process's checks for newly published releases.",
+    ),
+    Setting(
+        "PUBLISH_TOKENS_FILE",
+        str(PROJECT_ROOT / "var" / "publish-tokens.json"),
+        "Publishing tokens (SHA-256 only) that `opendata tokens create` writes and POST .../releases checks.",
+    ),
+    Setting(
+        "MAX_UPLOAD_BYTES", 50_000_000, "Largest zip POST .../releases accepts, in bytes; larger is a 413."
+    ),
+    Setting(
+        "MAX_UPLOAD_UNPACKED_BYTES",
+        500_000_000,
+        "Most bytes an uploaded zip may unpack to (counted as written, so a zip bomb stops there).",
+    ),
+    Setting("MAX_UPLOAD_FILES", 1000, "Most entries an uploaded zip may hold."),
+    Setting(
         "CACHE_DIR",
         str(PROJECT_ROOT / "var" / "cache"),
-        "Where the query store and prebuilt downloads are written, one set per package version.",
+        "Where per-process caches that may be deleted are kept (the harvest modification ledger).",
     ),
     Setting("DEFAULT_PAGE_SIZE", 100, "Rows per page when the client does not ask for a size."),
     Setting("MAX_PAGE_SIZE", 1000, "Largest page a client may ask for; larger is a 400."),
@@ -53,6 +79,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds clients and proxies may reuse a response (Cache-Control max-age).",
     ),
     Setting("MAX_QUERY_STRING", 4096, "Longest query string accepted, in bytes; longer is a 414."),
+    Setting(
+        "DIFF_MAX_ROWS",
+        1000,
+        "Rows of each kind (added, removed, changed) a JSON diff lists; counts are complete.",
+    ),
     Setting("WEB_PREVIEW_ROWS", 20, "Rows per page of a dataset page's table preview."),
     Setting("WEB_PREVIEW_PAGES", 50, "Pages a preview walks before pointing to the downloads and the API."),
     Setting(

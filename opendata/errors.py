@@ -78,6 +78,36 @@ class ResourceNotFound(NotFound):
     slug, title = "resource-not-found", "Resource not found"
 
 
+class ReleaseNotFound(NotFound):
+    slug, title = "release-not-found", "Release not found"
+
+
+class PublisherNotFound(NotFound):
+    slug, title = "publisher-not-found", "Publisher not found"
+
+
+class InvalidUpload(Problem):
+    slug, title, status = "invalid-upload", "Upload not accepted", 422
+
+
+class InvalidPackage(InvalidUpload):
+    """The package failed validation: the problem carries the report's issues."""
+
+    slug, title = "invalid-package", "Data package not valid"
+
+
+class UploadTooLarge(Problem):
+    slug, title, status = "upload-too-large", "Upload too large", 413
+
+
+class Unauthorized(Problem):
+    slug, title, status = "unauthorized", "Publishing token missing or wrong", 401
+
+
+class Forbidden(Problem):
+    slug, title, status = "forbidden", "Not allowed for this token", 403
+
+
 class MethodNotAllowed(Problem):
     slug, title, status = "method-not-allowed", "Method not allowed", 405
 
@@ -116,7 +146,7 @@ class UploadProblem(Problem):
     slug, title, status = "unreadable-file", "File cannot be read", 422
 
 
-class UploadTooLarge(UploadProblem):
+class FileTooLarge(UploadProblem):
     slug, title, status = "file-too-large", "File too large", 413
 
 

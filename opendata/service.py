@@ -1,57 +1,85 @@
-"""Everything a request needs, built once per process: catalog, query engine, downloads, search.
+"""Everything a request needs: the published catalog, query engine, downloads, search.
 
-No Flask here: the CLI, the benchmark and the tests build the same object.
+No Flask here: the CLI, the benchmark and the tests build the same object. It opens only
+published releases (opendata.publish), read-only, and never builds or validates anything.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
 from pathlib import Path
 from typing import Any
 
-from opendata.catalog.loader import Catalog, load_catalog
-from opendata.catalog.models import Package, Resource
+from opendata.catalog.loader import Catalog
+from opendata.catalog.models import Package, Publisher, Resource
 from opendata.catalog.search import SearchIndex
-from opendata.errors import DatasetNotFound, ResourceNotFound
+from opendata.errors import (
+    DatasetNotFound,
+    PackageError,
+    PublisherNotFound,
+    ReleaseNotFound,
+    ResourceNotFound,
+)
 from opendata.exports.files import Downloads
 from opendata.periods import fiscal_year_bounds
+from opendata.publish.registry import Registry
+from opendata.publish.releases import Release
 from opendata.query.engine import Engine
 from opendata.query.store import Store, quote
 
 
-@dataclass
 class DataService:
-    catalog: Catalog
-    store: Store
-    engine: Engine
-    downloads: Downloads
-    search: SearchIndex
-    settings: dict[str, Any]
+    def __init__(self, registry: Registry, settings: dict[str, Any]) -> None:
+        self.registry = registry
+        self.store = Store()
+        self.engine = Engine(self.store, settings["COUNT_CACHE_SIZE"])
+        self.downloads = Downloads()
+        self.settings = settings
+        self._search: tuple[int, SearchIndex] | None = None
+        self._coverage: dict[str, dict[str, str | None]] = {}
+        self._local = threading.local()
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> DataService:
-        catalog = load_catalog(Path(settings["PACKAGES_DIR"]))
-        store = Store(Path(settings["CACHE_DIR"]))
-        for package in catalog:
-            store.ensure(package)  # build before workers fork, so start-up cost is paid once
-        engine = Engine(store, settings["COUNT_CACHE_SIZE"])
-        return cls(
-            catalog,
-            store,
-            engine,
-            Downloads(Path(settings["CACHE_DIR"]), engine),
-            SearchIndex(list(catalog)),
-            settings,
-        )
+        return cls(Registry(Path(settings["RELEASES_DIR"]), settings["RELEASE_CHECK_INTERVAL"]), settings)
 
-    def package(self, name: str) -> Package:
+    @property
+    def catalog(self) -> Catalog:
+        catalog = self.registry.catalog
+        if getattr(self._local, "generation", None) != self.registry.generation:
+            # Called between requests' uses of the store (sync workers serve one at a time).
+            self._local.generation = self.registry.generation
+            self.store.retain({self.store.path_for(p) for p in catalog})
+        return catalog
+
+    @property
+    def generation(self) -> int:
+        """Changes whenever a new release becomes current: caches built from the catalog key on it."""
+        self.registry.refresh()
+        return self.registry.generation
+
+    @property
+    def search(self) -> SearchIndex:
+        generation = self.generation
+        if self._search is None or self._search[0] != generation:
+            self._search = (generation, SearchIndex(list(self.catalog)))
+        return self._search[1]
+
+    def package(self, name: str, release: str | None = None) -> Package:
         package = self.catalog.get(name)
         if package is None:
             raise DatasetNotFound(f"no dataset named {name!r}", parameter="name")
-        return package
+        if release is None:
+            return package
+        try:
+            return self.registry.pinned(name, release)
+        except PackageError:
+            raise ReleaseNotFound(
+                f"dataset {name!r} has no release {release!r}", parameter="release"
+            ) from None
 
-    def resource(self, name: str, resource_name: str) -> tuple[Package, Resource]:
-        package = self.package(name)
+    def resource(self, name: str, resource_name: str, release: str | None = None) -> tuple[Package, Resource]:
+        package = self.package(name, release)
         resource = package.resource(resource_name)
         if resource is None:
             raise ResourceNotFound(
@@ -60,6 +88,41 @@ class DataService:
                 parameter="resource",
             )
         return package, resource
+
+    def publishers(self) -> list[tuple[Publisher, list[Package]]]:
+        """Every publisher with its datasets, in catalog order."""
+        found: dict[str, tuple[Publisher, list[Package]]] = {}
+        for package in self.catalog:
+            publisher = package.publisher
+            if publisher is not None:
+                found.setdefault(publisher.slug, (publisher, []))[1].append(package)
+        return list(found.values())
+
+    def publisher(self, key: str) -> tuple[Publisher, list[Package]]:
+        for publisher, packages in self.publishers():
+            if publisher.matches(key):
+                return publisher, packages
+        raise PublisherNotFound(f"no publisher named {key!r}", parameter="publisher")
+
+    def releases(self, name: str) -> list[Release]:
+        self.package(name)
+        return self.registry.releases(name)
+
+    def release_pair(self, name: str, older: str | None, newer: str | None) -> tuple[Package, Package]:
+        """Two releases of `name` to compare: `newer` defaults to the current one, `older` to
+        the release that was current before `newer` was published."""
+        known = {r.id: r for r in self.releases(name)}
+        newer = newer or self.package(name).release_id
+        if newer not in known:
+            raise ReleaseNotFound(f"dataset {name!r} has no release {newer!r}", parameter="to")
+        older = older or known[newer].previous
+        if older is None:
+            raise ReleaseNotFound(
+                f"release {newer} is the first of {name!r}; name one in `from`", parameter="from"
+            )
+        if older not in known:
+            raise ReleaseNotFound(f"dataset {name!r} has no release {older!r}", parameter="from")
+        return self.package(name, older), self.package(name, newer)
 
     def row_count(self, package: Package, resource: Resource) -> int:
         return self.store.info(package, resource).row_count
@@ -72,6 +135,9 @@ class DataService:
         December ends on 12-31), so a fiscal year counts only in rows without a date. A package
         without any period field (a list of services) covers the day of its source report.
         """
+        known = self._coverage.get(package.digest)
+        if known is not None:
+            return known
         days: list[str] = []
         connection = self.store.connection(package)
         for resource in package.resources:
@@ -93,4 +159,6 @@ class DataService:
                 days += [str(value)[:10] for value in (low, high) if value not in (None, "")]
         if not days and package.source.get("date"):
             days = [str(package.source["date"])]
-        return {"start": min(days, default=None), "end": max(days, default=None)}
+        found = {"start": min(days, default=None), "end": max(days, default=None)}
+        self._coverage[package.digest] = found  # a release's rows never change
+        return found

@@ -33,7 +33,7 @@ def prepare_upload() -> None:
         return
     length = request.content_length
     if length is not None and length > _limit() + MULTIPART_OVERHEAD:
-        raise errors.UploadTooLarge(
+        raise errors.FileTooLarge(
             f"the upload is {length:,} bytes; the limit is {_limit():,}", parameter="file"
         )
     request.max_content_length = _limit() + MULTIPART_OVERHEAD  # also bounds chunked uploads
@@ -47,6 +47,6 @@ def read_upload(upload: FileStorage | None, field: str = "file") -> tuple[bytes,
         )
     data = upload.stream.read(_limit() + 1)
     if len(data) > _limit():
-        raise errors.UploadTooLarge(f"{upload.filename} is larger than {_limit():,} bytes", parameter=field)
+        raise errors.FileTooLarge(f"{upload.filename} is larger than {_limit():,} bytes", parameter=field)
     # Browsers send a base name, but a client may send a path: only the name is ever echoed.
     return data, upload.filename.replace("\\", "/").rsplit("/", 1)[-1]

@@ -4,11 +4,12 @@
     .venv/bin/python scripts/bench_api.py [--rebuild] [--duration 10] [--only a,b,...]
 
 1. Writes the synthetic package (scripts/make_synthetic_package.py) to var/bench/package
-   unless it is there already (--rebuild writes it again), and builds its query store in
-   var/cache, timing that first build (later runs report the time recorded then;
-   --rebuild-store builds and times it again).
-2. Times the start-up of `opendata serve` over the shipped packages, process start to the
-   first 200 on /api/v1/: once with the normal cache, once with an empty one.
+   unless it is there already (--rebuild writes it again), and publishes it into
+   var/bench/releases, timing that first publish (validation, store, every download, zip;
+   later runs report the time recorded then; --rebuild-store publishes and times it again).
+2. Times publishing the shipped packages into an empty folder, then the start-up of
+   `opendata serve` over them (process start to the first 200 on /api/v1/), then over
+   100 published packages.
 3. Starts `opendata serve --packages var/bench/package --port <free> --workers 2` on
    127.0.0.1 and measures with wrk at 32 connections (`wrk -t2 -c32 -d10s --latency`):
    (a) the first page; (b) a page with two equality filters (rotating over all 165
@@ -62,7 +63,7 @@ PACKAGE_DIR = BENCH_DIR / "package"
 RESULTS = BENCH_DIR / "results.json"
 BUILD_RECORD = BENCH_DIR / "store-build.json"
 SERVER_LOG = BENCH_DIR / "server.log"
-CACHE_DIR = ROOT / "var" / "cache"
+RELEASES_DIR = BENCH_DIR / "releases"  # the bench's own, so `make run` never serves its package
 OPENDATA = ROOT / ".venv" / "bin" / "opendata"
 HOST = "127.0.0.1"
 ROWS_PATH = f"/api/v1/datasets/{synthetic.PACKAGE_NAME}/resources/{synthetic.RESOURCE_NAME}"
@@ -150,9 +151,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(packages: Path | None, port: int, workers: int, env: dict[str, str] | None = None):
+def start_server(
+    packages: Path | None, port: int, workers: int, env: dict[str, str] | None = None, publish: bool = True
+):
     """`opendata serve` as `make run` runs it; returns the process and the moment it started."""
     command = [str(OPENDATA), "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)]
+    if not publish:
+        command.append("--no-publish")
     if packages is not None:
         command[2:2] = ["--packages", str(packages)]
     with SERVER_LOG.open("ab") as log:
@@ -408,66 +413,92 @@ def ensure_package(rows: int, rebuild: bool) -> None:
     print(f"package: written in {time.monotonic() - started:.1f} s")
 
 
-def ensure_store(rebuild: bool) -> dict[str, Any]:
-    """Build the package's query store in var/cache if missing, timing it; else report the time recorded."""
-    from opendata.catalog.loader import load_package
-    from opendata.query.store import Store
+def ensure_release(rebuild: bool) -> dict[str, Any]:
+    """Publish the package into var/bench/releases if not yet published, timing it; else report
+    the time recorded then (--rebuild-store removes its releases and publishes it again)."""
+    from opendata.publish.pipeline import publish_package
+    from opendata.publish.releases import list_releases
 
-    package = load_package(PACKAGE_DIR)
-    store = Store(CACHE_DIR)
-    path = store.path_for(package)
+    name = synthetic.PACKAGE_NAME
     if rebuild:
-        path.unlink(missing_ok=True)
+        shutil.rmtree(RELEASES_DIR / name, ignore_errors=True)
     records = json.loads(BUILD_RECORD.read_text()) if BUILD_RECORD.exists() else {}
-    if not path.exists():
-        print(f"store: building {path.name} ...", flush=True)
-        started = time.monotonic()
-        store.ensure(package)
-        seconds = time.monotonic() - started
-        records[path.name] = {"seconds": seconds, "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    print("publish: the 1M-row package ...", flush=True)
+    started = time.monotonic()
+    outcome = publish_package(PACKAGE_DIR, RELEASES_DIR)
+    seconds = time.monotonic() - started
+    if outcome.status == "invalid":
+        raise SystemExit(f"bench: the synthetic package is invalid: {outcome.report}")
+    release = list_releases(RELEASES_DIR, name)[0]
+    store_mb = release.files["store.sqlite"]["bytes"] / MB
+    facts = {"release": release.id, "mb": release.bytes / MB, "store_mb": store_mb}
+    if outcome.status == "published" and release.id not in records:  # not a return to a kept release
+        records[release.id] = {"seconds": seconds, "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
         BUILD_RECORD.write_text(json.dumps(records, indent=2) + "\n")
-        print(f"store: built in {seconds:.1f} s ({path.stat().st_size / MB:,.0f} MB)")
-        return {"seconds": seconds, "cached": False, "file": path.name, "mb": path.stat().st_size / MB}
-    record = records.get(path.name, {})
+        print(f"publish: {release.id} in {seconds:.1f} s ({release.bytes / MB:,.0f} MB on disk)")
+        return {"seconds": seconds, "cached": False, **facts}
+    record = records.get(release.id, {})
     first = f"{record['seconds']:.1f} s" if "seconds" in record else "not recorded"
-    print(f"store: {path.name} is cached (first build: {first})")
-    return {**record, "cached": True, "file": path.name, "mb": path.stat().st_size / MB}
-
-
-def validated_before() -> bool:
-    """Whether `opendata serve` has already validated this package version (it does so once)."""
-    from opendata.catalog.loader import load_package
-
-    digest = load_package(PACKAGE_DIR).digest
-    return (CACHE_DIR / "validated" / f"{PACKAGE_DIR.name}-{digest[:20]}.ok").exists()
+    print(f"publish: {release.id} is current (unchanged check {seconds:.1f} s; first publish: {first})")
+    return {**record, "cached": True, "unchanged_check_seconds": seconds, **facts}
 
 
 # -- the benchmark --------------------------------------------------------------------
 
 
 def measure_startup(args: argparse.Namespace, figures: list[Figure]) -> None:
-    print("startup: `opendata serve` over the shipped packages", flush=True)
-    for label, empty_cache in (("warm cache", False), ("empty cache", True)):
-        with tempfile.TemporaryDirectory(dir=BENCH_DIR) as empty:
-            env = {"OPENDATA_CACHE_DIR": empty} if empty_cache else {}
-            port = free_port()
-            process, started = start_server(None, port, args.workers, env)
-            try:
-                seconds = wait_ready(process, f"http://{HOST}:{port}", started, 120)
-            finally:
-                stop(process)
-        print(f"  {label}: first 200 on /api/v1/ after {seconds:.2f} s", flush=True)
-        what = "validates and builds every store" if empty_cache else "stores built, versions validated"
+    """Time publishing the shipped packages, then serving them, then serving 100 packages."""
+    from opendata.catalog.loader import package_dirs
+    from opendata.publish.pipeline import publish_package
+    from opendata.publish.releases import list_releases
+
+    with tempfile.TemporaryDirectory(dir=BENCH_DIR) as scratch:
+        releases = Path(scratch) / "releases"
+        started = time.monotonic()
+        names = [
+            publish_package(d, releases, ROOT / "schemas").name for d in package_dirs(ROOT / "datapackages")
+        ]
+        seconds = time.monotonic() - started
+        disk = sum(list_releases(releases, n)[0].bytes for n in names)
+        print(f"publish: {len(names)} shipped packages in {seconds:.2f} s ({disk / MB:.1f} MB)", flush=True)
         figures.append(
-            Figure(
-                f"startup_{label.split()[0]}",
-                f"startup, shipped packages ({label}: {what})",
-                "< 5 s",
-                seconds,
-                "s",
-                seconds < 5,
-            )
+            Figure("publish_shipped", "publish, shipped packages (first release)", "", seconds, "s", None)
         )
+        figures.append(
+            Figure("disk_shipped", "disk, one release of every shipped package", "", disk / MB, "MB", None)
+        )
+        ready = serve_and_time(releases, args)
+        print(f"startup: shipped packages published, first 200 after {ready:.2f} s", flush=True)
+        figures.append(
+            Figure("startup_shipped", "startup, shipped packages (published)", "< 5 s", ready, "s", ready < 5)
+        )
+        many = Path(scratch) / "many"
+        template = ROOT / "datapackages" / "dialogue-forum"
+        for number in range(100):
+            copy = Path(scratch) / "copies" / f"sample-{number:03d}"
+            shutil.copytree(template, copy)
+            descriptor = json.loads((copy / "datapackage.json").read_text(encoding="utf-8"))
+            descriptor["name"] = copy.name
+            (copy / "datapackage.json").write_text(
+                json.dumps(descriptor, ensure_ascii=False), encoding="utf-8"
+            )
+            publish_package(copy, many)
+        ready = serve_and_time(many, args)
+        print(f"startup: 100 published packages, first 200 after {ready:.2f} s", flush=True)
+        figures.append(
+            Figure("startup_100", "startup, 100 published packages", "< 2 s", ready, "s", ready < 2)
+        )
+
+
+def serve_and_time(releases: Path, args: argparse.Namespace) -> float:
+    """Start-up of the server over already published releases: process start to first 200."""
+    port = free_port()
+    env = {"OPENDATA_RELEASES_DIR": str(releases)}
+    process, started = start_server(None, port, args.workers, env, publish=False)
+    try:
+        return wait_ready(process, f"http://{HOST}:{port}", started, 120)
+    finally:
+        stop(process)
 
 
 def deep_cursor(base: str, pages: int) -> tuple[str, float]:
@@ -515,13 +546,14 @@ def measure_api(args: argparse.Namespace, figures: list[Figure], rows: int) -> N
     selected = set(args.only.split(",")) if args.only else set("abcdef")
     port = free_port()
     base = f"http://{HOST}:{port}"
-    validated = validated_before()
     print(f"server: opendata serve --packages {PACKAGE_DIR} on {base}", flush=True)
-    process, started = start_server(PACKAGE_DIR, port, args.workers)
+    process, started = start_server(
+        PACKAGE_DIR, port, args.workers, {"OPENDATA_RELEASES_DIR": str(RELEASES_DIR)}
+    )
     master = process.pid
     try:
         seconds = wait_ready(process, base, started, 900)
-        note = "store built" if validated else "store built; validates 1M rows once per version"
+        note = "published; serve checks the package is unchanged"
         print(f"  ready after {seconds:.2f} s ({note})", flush=True)
         figures.append(Figure("startup_1m", f"startup, 1M-row package ({note})", "", seconds, "s", None))
         for _ in range(args.workers * 4):  # every worker opens the store before anything is measured
@@ -714,7 +746,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the synthetic package")
     parser.add_argument("--rebuild", action="store_true", help="write the synthetic package again")
     parser.add_argument(
-        "--rebuild-store", action="store_true", help="build its query store again, to time a first build"
+        "--rebuild-store", action="store_true", help="publish it again from scratch, to time a first publish"
     )
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
@@ -750,12 +782,12 @@ def main(argv: list[str] | None = None) -> int:
 
     figures: list[Figure] = []
     ensure_package(args.rows, args.rebuild)
-    build = ensure_store(args.rebuild_store)
-    label = "first build" + (", recorded earlier" if build["cached"] else "")
+    build = ensure_release(args.rebuild_store)
+    label = "first publish" + (", recorded earlier" if build["cached"] else "")
     figures.append(
         Figure(
-            "store_build",
-            f"1M-row store: {label} ({build['mb']:,.0f} MB)",
+            "publish_1m",
+            f"1M-row package: {label} ({build['mb']:,.0f} MB on disk, store {build['store_mb']:,.0f} MB)",
             "",
             build.get("seconds"),
             "s",

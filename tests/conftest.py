@@ -35,12 +35,47 @@ def package_copy(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.fixture(scope="session")
-def app(tmp_path_factory):
+def publish_all(packages: Path, releases: Path, schemas: Path | None = SCHEMAS) -> Path:
+    """Publish every package under `packages` into `releases` (as `opendata publish` does)."""
+    from opendata.catalog.loader import package_dirs
+    from opendata.publish.pipeline import publish_package
+
+    for directory in package_dirs(packages):
+        outcome = publish_package(directory, releases, schemas)
+        assert outcome.status != "invalid", outcome.report
+    return releases
+
+
+def published_app(packages: Path, tmp: Path, **settings):
+    """An app serving `packages`, published first into a releases folder under `tmp`."""
     from opendata.app import create_app
 
-    app = create_app({"CACHE_DIR": str(tmp_path_factory.mktemp("cache")), "TESTING": True})
-    return app
+    releases = publish_all(packages, tmp / "releases")
+    return create_app(
+        {"RELEASES_DIR": str(releases), "CACHE_DIR": str(tmp / "cache"), "TESTING": True, **settings}
+    )
+
+
+@pytest.fixture(scope="session")
+def shipped_releases(tmp_path_factory) -> Path:
+    """The shipped packages, published once per test session."""
+    return publish_all(PACKAGES, tmp_path_factory.mktemp("releases"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def serve_shipped_releases(shipped_releases):
+    """An app created without RELEASES_DIR serves the session's releases, never var/releases."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OPENDATA_RELEASES_DIR", str(shipped_releases))
+        yield
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, shipped_releases):
+    from opendata.app import create_app
+
+    cache = tmp_path_factory.mktemp("cache")
+    return create_app({"RELEASES_DIR": str(shipped_releases), "CACHE_DIR": str(cache), "TESTING": True})
 
 
 class ClosingClient(FlaskClient):

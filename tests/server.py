@@ -36,9 +36,13 @@ def running_server(
     `port` fixes the port (so URLs survive a restart); `env` adds environment variables.
     """
     port = port or free_port()
-    env = {**os.environ, **(env or {})}
+    extra = env or {}
+    env = {**os.environ, **extra}
     if cache_dir is not None:
         env["OPENDATA_CACHE_DIR"] = str(cache_dir)
+        if "OPENDATA_RELEASES_DIR" not in extra:
+            # Releases next to the cache, so each test server publishes (once) into its own folder.
+            env["OPENDATA_RELEASES_DIR"] = str(Path(cache_dir) / "releases")
     command = [sys.executable, "-m", "opendata", "serve", "--port", str(port), "--workers", str(workers)]
     if packages_dir is not None:
         command += ["--packages", str(packages_dir)]

@@ -7,7 +7,6 @@ import re
 import shutil
 import uuid
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -278,13 +277,18 @@ def test_a_read_only_ledger_falls_back_to_the_descriptor_dates(tmp_path, caplog)
 
 def test_changed_data_gets_a_new_metadata_modified_and_the_rest_keep_theirs(tmp_path):
     from opendata.app import create_app
+    from tests.conftest import publish_all, published_app
 
     packages = tmp_path / "datapackages"
     shutil.copytree(PACKAGES, packages)
-    settings = {"PACKAGES_DIR": str(packages), "CACHE_DIR": str(tmp_path / "cache"), "TESTING": True}
-    before = {p["name"]: p["metadata_modified"] for p in _all(create_app(settings).test_client())}
-    csv = Path(packages / "dialogue-forum" / "data" / "dialogue-forum.csv")
-    csv.write_bytes(csv.read_bytes() + csv.read_bytes().splitlines(keepends=True)[-1])
+    app = published_app(packages, tmp_path)
+    before = {p["name"]: p["metadata_modified"] for p in _all(app.test_client())}
+    descriptor = packages / "dialogue-forum" / "datapackage.json"
+    changed = json.loads(descriptor.read_text(encoding="utf-8"))
+    changed["descriptionEnglish"] = "Test sample: a corrected description, published as a new release."
+    descriptor.write_text(json.dumps(changed, ensure_ascii=False), encoding="utf-8")
+    publish_all(packages, tmp_path / "releases")
+    settings = {"RELEASES_DIR": str(tmp_path / "releases"), "CACHE_DIR": str(tmp_path / "cache")}
     after = {p["name"]: p["metadata_modified"] for p in _all(create_app(settings).test_client())}
     assert after["dialogue-forum"] > before["dialogue-forum"]
     assert {k: v for k, v in after.items() if k != "dialogue-forum"} == {

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from opendata.catalog import load_catalog
-from opendata.ckan import mapping
+from opendata.views import ckan_mapping as mapping
 from tests.ckan.fake import CORE_FIELDS
 from tests.conftest import PACKAGES
 

@@ -13,11 +13,11 @@ import requests
 from click.testing import CliRunner
 
 from opendata.catalog import load_catalog
-from opendata.ckan import mapping
 from opendata.ckan.client import Ckan
 from opendata.ckan.sync import push
 from opendata.cli import main
 from opendata.errors import CkanError
+from opendata.views import ckan_mapping as mapping
 from tests.ckan.fake import FakeCkan
 from tests.conftest import PACKAGES
 
@@ -41,6 +41,14 @@ def run(fake: FakeCkan, packages, **options):
         **options,
     )
     return summary, lines
+
+
+@pytest.fixture(scope="module", autouse=True)
+def releases(tmp_path_factory):
+    """`ckan push` publishes before it pushes: into a folder of this module, not var/releases."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OPENDATA_RELEASES_DIR", str(tmp_path_factory.mktemp("releases")))
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -42,9 +43,11 @@ def test_errors_are_one_line_and_non_zero(args, message):
 
 def test_serve_refuses_an_invalid_package(package_copy):
     packages = package_copy / "datapackages"
-    csv_path = packages / "hikikomori-consultations" / "data" / "hikikomori-consultations.csv"
+    only = packages / "hikikomori-consultations"
+    csv_path = only / "data" / "hikikomori-consultations.csv"
     csv_path.write_text(csv_path.read_text(encoding="utf-8").replace(",402\n", ",403\n"), encoding="utf-8")
-    result = run("serve", "--packages", str(packages), "--port", "1")
+    env = {**os.environ, "OPENDATA_RELEASES_DIR": str(package_copy / "releases")}
+    result = run("serve", "--packages", str(only), "--port", "1", env=env)
     assert result.returncode == 1
     assert "[sum-long]" in result.stderr and "row 5, field consultations" in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("opendata: error: not serving")

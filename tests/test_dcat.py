@@ -80,10 +80,11 @@ def test_each_dataset_has_its_titles_distributions_and_checksums(client):
 
 
 @pytest.fixture(scope="module")
-def small_pages(tmp_path_factory):
+def small_pages(tmp_path_factory, shipped_releases):
     from opendata.app import create_app
 
-    app = create_app({"CACHE_DIR": str(tmp_path_factory.mktemp("cache")), "DCAT_DATASETS_PER_PAGE": 5})
+    cache = str(tmp_path_factory.mktemp("cache"))
+    app = create_app({"RELEASES_DIR": str(shipped_releases), "CACHE_DIR": cache, "DCAT_DATASETS_PER_PAGE": 5})
     return app.test_client()
 
 

@@ -313,7 +313,7 @@ def test_the_api_says_frequency_languages_and_who_published_what(client, operate
     }
     assert body["language"] == ["ja", "en"]
     assert body["publisher"] == body["contact_point"] == {"name": "Kanagawa open data project"}
-    assert body["source_creator"] == {"name": "神奈川県"}
+    assert body["source_creator"] == {"name": "神奈川県", "name_english": "Kanagawa Prefecture"}
     assert body["coverage"] == {"start": "1977-01-01", "end": "2026-03-31"}
     contact = operated.get("/api/v1/datasets/key-figures").get_json()["contact_point"]
     assert contact == {
@@ -328,18 +328,14 @@ def test_the_api_says_frequency_languages_and_who_published_what(client, operate
 
 
 def test_a_packages_own_publisher_object_names_the_body_on_its_own_deployment(package_copy):
-    from opendata.app import create_app
+    from tests.conftest import published_app
 
     path = package_copy / "datapackages" / "key-figures" / "datapackage.json"
     descriptor = json.loads(path.read_text(encoding="utf-8"))
     descriptor["publisher"] = {"localGovernmentCode": "141003", "title": "横浜市", "titleEnglish": "Yokohama"}
     path.write_text(json.dumps(descriptor, ensure_ascii=False), encoding="utf-8")
-    client = create_app(
-        {
-            "PACKAGES_DIR": str(package_copy / "datapackages"),
-            "CACHE_DIR": str(package_copy / "cache"),
-            "OPERATOR_IS_PUBLISHER": True,
-        }
+    client = published_app(
+        package_copy / "datapackages", package_copy, OPERATOR_IS_PUBLISHER=True
     ).test_client()
     graph = turtle(client, "/dataset/key-figures.ttl")
     body = URIRef("http://localhost/#publisher-141003")

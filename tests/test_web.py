@@ -477,13 +477,12 @@ def test_sections_order_numerically():
 @pytest.fixture(scope="module")
 def unencodable_client(tmp_path_factory):
     """An app serving a package with 𠮷 (U+20BB7), which Shift_JIS cannot hold."""
-    from opendata.app import create_app
-    from tests.conftest import ClosingClient
+    from tests.conftest import ClosingClient, published_app
     from tests.crafted import write_not_cp932_package
 
     root = tmp_path_factory.mktemp("packages")
     write_not_cp932_package(root)
-    app = create_app({"PACKAGES_DIR": str(root), "CACHE_DIR": str(tmp_path_factory.mktemp("cache"))})
+    app = published_app(root, tmp_path_factory.mktemp("served"))
     app.test_client_class = ClosingClient
     return app.test_client()
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, send_from_directory
+from werkzeug.routing import Rule
 
-from opendata.api import check, datasets, problems, rows
+from opendata import problems
+from opendata.api import check, datasets, releases, rows
 
 
 def init_app(app: Flask) -> None:
@@ -30,12 +32,54 @@ def init_app(app: Flask) -> None:
             }
         },
     )
+    api.spec.components.security_scheme(
+        "publishingToken",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A publisher's token from `opendata tokens create`.",
+        },
+    )
     api.register_blueprint(datasets.blp)
     api.register_blueprint(rows.blp)
+    api.register_blueprint(releases.blp)
     api.register_blueprint(check.blp)
+    _document_release_paths(api)
     problems.init_app(app)
     assets = Path(swagger_ui_bundle.swagger_ui_path)
 
     @app.get("/api/v1/docs/assets/<path:filename>")
     def swagger_assets(filename: str):
         return send_from_directory(assets, filename)
+
+
+def _document_release_paths(api: problems.ProblemApi) -> None:
+    """The release paths are routed by one rule (http.release_paths), so they are described here."""
+    parameters = [
+        {"in": "path", "name": "name", "required": True, "schema": {"type": "string"}},
+        {
+            "in": "path",
+            "name": "release",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+            "description": "A release id from .../releases.",
+        },
+    ]
+    api.spec.path(
+        rule=Rule("/api/v1/datasets/<name>/releases/<release>"),
+        parameters=parameters,
+        operations={
+            "get": {
+                "tags": ["releases"],
+                "summary": "A dataset as of one release; every dataset path works below this one",
+                "description": "`…/releases/{release}/datapackage.json`, `/download.zip`, "
+                "`/resources/{resource}`, `/rows`, `/rows.csv` and `/download.csv` answer as their "
+                "current paths do, from that release's files, with "
+                "`Cache-Control: public, max-age=31536000, immutable`.",
+                "responses": {
+                    "200": {"description": "The dataset's metadata as of that release"},
+                    "404": {"$ref": "#/components/responses/NOT_FOUND"},
+                },
+            }
+        },
+    )

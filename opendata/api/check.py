@@ -9,8 +9,8 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import RAISE
 
-from opendata.api.context import json_response
 from opendata.check import Limits, check_bytes
+from opendata.context import json_response
 from opendata.uploads import prepare_upload, read_upload
 
 blp = Blueprint(

@@ -7,12 +7,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from opendata.api import representations as rep
-from opendata.api.context import api_url, json_response, service
-from opendata.api.http import not_modified, not_modified_response, strong_etag
+from opendata.api.http import file_etag, not_modified, not_modified_response
 from opendata.api.schemas import CatalogQuery, DatasetDetail, DatasetList, ResourceDetail
-from opendata.errors import all_problem_types
-from opendata.exports.files import package_readme
+from opendata.context import api_url, json_response, release, service
+from opendata.errors import InvalidParameter, PublisherNotFound, all_problem_types
+from opendata.views import representations as rep
 
 blp = Blueprint("datasets", __name__, url_prefix="/api/v1", description="The catalog of data packages.")
 
@@ -29,6 +28,7 @@ class Index(MethodView):
             "datasets": len(service().catalog),
             "links": {
                 "datasets": f"{api}/datasets",
+                "publishers": f"{api}/publishers",
                 "openapi": f"{api}/openapi.json",
                 "docs": f"{api}/docs",
                 "problems": f"{api}/problems",
@@ -60,32 +60,48 @@ class Datasets(MethodView):
         q: str = "",
         keyword: str | None = None,
         theme: str | None = None,
+        publisher: str | None = None,
         limit: int = 20,
         offset: int = 0,
     ):
-        """Search the catalog (Japanese or English), filter by keyword or theme, page with limit/offset"""
+        """Search the catalog (Japanese or English), filter by keyword, theme or publisher; page it"""
         found = service().search.search(q or "", keyword, theme)
+        if publisher:
+            found = [p for p in found if p.name in _published_by(publisher)]
         page = found[offset : offset + limit]
         api = api_url()
         next_url = None
         if offset + limit < len(found):
-            next_url = f"{api}/datasets?" + _query(q, keyword, theme, limit, offset + limit)
+            next_url = f"{api}/datasets?" + _query(q, keyword, theme, limit, offset + limit, publisher)
         return {
             "total": len(found),
             "offset": offset,
             "limit": limit,
             "datasets": [rep.dataset_summary(service(), api, p) for p in page],
             "links": {
-                "self": f"{api}/datasets?" + _query(q, keyword, theme, limit, offset),
+                "self": f"{api}/datasets?" + _query(q, keyword, theme, limit, offset, publisher),
                 "next": next_url,
             },
         }
 
 
-def _query(q: str, keyword: str | None, theme: str | None, limit: int, offset: int) -> str:
+def _published_by(key: str) -> set[str]:
+    try:
+        return {p.name for p in service().publisher(key)[1]}
+    except PublisherNotFound:
+        known = ", ".join(p.slug for p, _ in service().publishers())
+        raise InvalidParameter(
+            f"publisher: no publisher {key!r}; there are: {known}", parameter="publisher"
+        ) from None
+
+
+def _query(
+    q: str, keyword: str | None, theme: str | None, limit: int, offset: int, publisher: str | None = None
+) -> str:
     from urllib.parse import urlencode
 
-    params = {k: v for k, v in {"q": q, "keyword": keyword, "theme": theme}.items() if v}
+    filters = {"q": q, "keyword": keyword, "theme": theme, "publisher": publisher}
+    params = {k: v for k, v in filters.items() if v}
     return urlencode({**params, "limit": limit, "offset": offset})
 
 
@@ -95,7 +111,7 @@ class DatasetView(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, name: str):
         """A dataset's metadata, versions, and links to every representation"""
-        return rep.dataset_detail(service(), api_url(), service().package(name))
+        return rep.dataset_detail(service(), api_url(), service().package(name, release()))
 
 
 @blp.route("/datasets/<name>/datapackage.json")
@@ -104,7 +120,7 @@ class RemoteDescriptor(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, name: str):
         """Frictionless descriptor whose resource paths are URLs of this API"""
-        package = service().package(name)
+        package = service().package(name, release())
         return json_response(rep.remote_descriptor(api_url(), package))
 
 
@@ -114,13 +130,11 @@ class PackageZip(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, name: str) -> Response:
         """The whole package as a zip: data, datapackage.json, schemas, README with licence"""
-        package = service().package(name)
-        etag = strong_etag(package.digest, "zip")
+        package = service().package(name, release())
+        path = service().downloads.package_zip(package)
+        etag = file_etag(package, path)
         if not_modified(etag):
             return not_modified_response(etag)
-        path = service().downloads.package_zip(
-            package, package_readme(package, rep.dataset_url(api_url(), package))
-        )
         response = send_file(
             path,
             mimetype="application/zip",
@@ -138,5 +152,29 @@ class ResourceView(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, name: str, resource: str):
         """A resource's metadata and Table Schema"""
-        package, found = service().resource(name, resource)
+        package, found = service().resource(name, resource, release())
         return rep.resource_detail(service(), api_url(), package, found)
+
+
+@blp.route("/publishers")
+class Publishers(MethodView):
+    @blp.response(200)
+    def get(self):
+        """Every publisher of the catalog (全国地方公共団体コード, names) with its number of datasets"""
+        api = api_url()
+        listed = [rep.publisher_dict(api, p, len(found)) for p, found in service().publishers()]
+        return {"total": len(listed), "publishers": listed}
+
+
+@blp.route("/publishers/<name>")
+class PublisherView(MethodView):
+    @blp.response(200)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, name: str):
+        """A publisher and the datasets it publishes"""
+        api = api_url()
+        publisher, found = service().publisher(name)
+        return {
+            **rep.publisher_dict(api, publisher, len(found)),
+            "datasets": [rep.dataset_summary(service(), api, p) for p in found],
+        }

@@ -3,16 +3,40 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
+from pathlib import Path
 
 from flask import Flask, Response, current_app, g, request
 from flask_compress import Compress
 
 from opendata import errors
+from opendata.catalog.models import Package
+from opendata.context import RELEASE_KEY
 
 EXPOSED = "Link, ETag, X-Total-Count, X-Request-Id, Content-Disposition"
 ENCODING_SUFFIXES = (":gzip", ":br", ":deflate", ":zstd")
 compress = Compress()
+IMMUTABLE = "public, max-age=31536000, immutable"
+# /api/v1/datasets/{name}/releases/{release}/... is the dataset path as of that release.
+RELEASE_PATH = re.compile(r"^(/api/v1/datasets/[^/]+)/releases/([0-9a-f]{16})(/.*)?$")
+
+
+def release_paths(wsgi_app):
+    """Serve every dataset path as of a release by routing it to the plain path, release noted.
+
+    One rule instead of a second route per view: whatever the current path serves, the
+    release path serves from that release's own files.
+    """
+
+    def route(environ, start_response):
+        found = RELEASE_PATH.match(environ.get("PATH_INFO", ""))
+        if found:
+            environ[RELEASE_KEY] = found.group(2)
+            environ["PATH_INFO"] = found.group(1) + (found.group(3) or "")
+        return wsgi_app(environ, start_response)
+
+    return route
 
 
 def strong_etag(*parts: str) -> str:
@@ -20,8 +44,16 @@ def strong_etag(*parts: str) -> str:
 
 
 def query_etag(digest: str) -> str:
-    """ETag of a response fully determined by the data version, the path and the query."""
-    return strong_etag(digest, request.path, request.query_string.decode("latin-1"))
+    """ETag of a response fully determined by the release, the path and the query."""
+    pinned = request.environ.get(RELEASE_KEY, "")
+    return strong_etag(digest, pinned, request.path, request.query_string.decode("latin-1"))
+
+
+def file_etag(package: Package, path: Path) -> str:
+    """A prebuilt file's ETag: its content digest, as the release's manifest records it."""
+    relative = path.relative_to(package.directory).as_posix()
+    entry = package.manifest.get("files", {}).get(relative)
+    return str(entry["sha256"])[:32] if entry else strong_etag(package.digest, relative)
 
 
 def not_modified(etag: str) -> bool:
@@ -37,6 +69,7 @@ def not_modified_response(etag: str) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    app.wsgi_app = release_paths(app.wsgi_app)  # type: ignore[method-assign]
     app.config.setdefault("COMPRESS_REGISTER", False)
     app.config.setdefault(
         "COMPRESS_MIMETYPES",
@@ -67,6 +100,8 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def finish(response: Response) -> Response:
         response.headers["X-Request-Id"] = g.get("request_id", "")
+        if RELEASE_KEY in request.environ and response.status_code in (200, 304):
+            response.headers["Cache-Control"] = IMMUTABLE
         if request.method in ("GET", "HEAD", "OPTIONS"):
             response.headers["Access-Control-Allow-Origin"] = "*"
             response.headers["Access-Control-Expose-Headers"] = EXPOSED

@@ -11,14 +11,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from opendata.api import representations as rep
-from opendata.api.context import api_url, json_response, service
-from opendata.api.http import not_modified, not_modified_response, query_etag, strong_etag
+from opendata.api.http import file_etag, not_modified, not_modified_response, query_etag
 from opendata.api.schemas import CsvQuery, RowsPage
 from opendata.catalog.models import Package, Resource
+from opendata.context import api_url, json_response, release, service
 from opendata.errors import InvalidParameter
 from opendata.exports.csv_export import ENCODINGS, CsvFormat, csv_stream
 from opendata.query.params import RowQuery, parse_query
+from opendata.views import representations as rep
 
 blp = Blueprint(
     "rows",
@@ -111,7 +111,7 @@ class Rows(MethodView):
     def get(self, name: str, resource: str) -> Response:
         """Rows as JSON: filters, sort, field selection, keyset paging and the total count"""
         data = service()
-        package, found = data.resource(name, resource)
+        package, found = data.resource(name, resource, release())
         query = _row_query(found, paged=True)
         etag = query_etag(data.store.digest(package))
         if not_modified(etag):
@@ -157,7 +157,7 @@ class RowsCsv(MethodView):
     )
     def get(self, name: str, resource: str, **_: str) -> Response:
         """Every matching row as CSV, in UTF-8, UTF-8 with BOM or CP932 for Japanese Excel"""
-        package, found = service().resource(name, resource)
+        package, found = service().resource(name, resource, release())
         query, fmt = _row_query(found, paged=False), _csv_format()
         etag = query_etag(service().store.digest(package))
         if not_modified(etag):
@@ -171,7 +171,7 @@ class RowsCsv(MethodView):
         }
         mimetype = f"text/csv; charset={fmt.charset}; header=present"
         if not query.filters and not query.sort and not query.fields:
-            # The whole table in a fixed order: the file built once per version.
+            # The whole table in a fixed order: the file written when the release was published.
             path = service().downloads.csv_file(package, found, fmt)
             response = send_file(path, mimetype="text/csv", etag=etag, conditional=True)
             response.headers.update({k: v for k, v in headers.items() if k != "ETag"})
@@ -193,15 +193,13 @@ class Download(MethodView):
         }
     )
     def get(self, name: str, resource: str, **_: str) -> Response:
-        """The whole resource as a file built once per version (UTF-8 is the package's own file)"""
-        package, found = service().resource(name, resource)
+        """The whole resource as a file written at publish time (UTF-8 is the package's own file)"""
+        package, found = service().resource(name, resource, release())
         fmt = _csv_format()
-        etag = strong_etag(
-            service().store.digest(package), found.name, fmt.encoding, fmt.header, fmt.line_terminator
-        )
+        path = service().downloads.csv_file(package, found, fmt)
+        etag = file_etag(package, path)
         if not_modified(etag):
             return not_modified_response(etag)
-        path = service().downloads.csv_file(package, found, fmt)
         response = send_file(path, mimetype="text/csv", etag=etag, conditional=True)
         response.headers["Content-Type"] = f"text/csv; charset={fmt.charset}; header=present"
         response.headers["Link"] = _describedby(package)

@@ -17,6 +17,11 @@ class CatalogQuery(StrictQuery):
     q = ma.fields.String(metadata={"description": "Words to find, Japanese or English (all must match)."})
     keyword = ma.fields.String(metadata={"description": "Only datasets with this keyword."})
     theme = ma.fields.String(metadata={"description": "Only datasets of this theme."})
+    publisher = ma.fields.String(
+        metadata={
+            "description": "Only datasets of this publisher (its name, kanagawa-prefecture, or its code)."
+        }
+    )
     limit = ma.fields.Integer(
         load_default=20,
         validate=validate.Range(1, 100),
@@ -46,16 +51,6 @@ class CsvQuery(StrictQuery):
         validate=validate.OneOf(sorted(NEWLINES)),
         metadata={"description": "Line endings; default lf for utf-8, crlf for the Excel flavours."},
     )
-
-
-class Problem(ma.Schema):
-    type = ma.fields.String(metadata={"description": "URI naming the kind of problem."})
-    title = ma.fields.String()
-    status = ma.fields.Integer()
-    detail = ma.fields.String()
-    instance = ma.fields.String()
-    parameter = ma.fields.String(metadata={"description": "The request parameter at fault, if any."})
-    request_id = ma.fields.String()
 
 
 class Links(ma.Schema):
@@ -88,6 +83,9 @@ class Dataset(ma.Schema):
     coverage = ma.fields.Dict()
     license = ma.fields.Dict()
     source = ma.fields.Dict()
+    organization = ma.fields.Dict(
+        allow_none=True, metadata={"description": "The publishing body it belongs to (see /publishers)."}
+    )
     resources = ma.fields.List(ma.fields.Nested(ResourceSummary))
     links = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
 
@@ -128,6 +126,9 @@ class DatasetDetail(Dataset):
     source_creator = ma.fields.Dict(metadata={"description": "Who issued the report the data come from."})
     contact_point = ma.fields.Dict(metadata={"description": "連絡先: only the details the operator set."})
     versions = ma.fields.List(ma.fields.Dict())
+    release = ma.fields.Dict(
+        metadata={"description": "The release shown: id, published, digest, its URL and the releases list."}
+    )
     resources = ma.fields.List(ma.fields.Nested(ResourceDetail))
 
 
@@ -153,3 +154,22 @@ class RowsPage(ma.Schema):
     limit = ma.fields.Integer()
     next = ma.fields.String(allow_none=True, metadata={"description": "Opaque cursor for the next page."})
     next_url = ma.fields.String(allow_none=True)
+
+
+class DiffQuery(StrictQuery):
+    from_release = ma.fields.String(
+        data_key="from",
+        metadata={"description": "The older release's id (default: the release before `to`)."},
+    )
+    to_release = ma.fields.String(
+        data_key="to", metadata={"description": "The newer release's id (default: the current release)."}
+    )
+
+
+class ReleaseList(ma.Schema):
+    dataset = ma.fields.String()
+    current = ma.fields.String()
+    releases = ma.fields.List(
+        ma.fields.Dict(),
+        metadata={"description": "Newest first: id, version, published, digest, changes, bytes, links."},
+    )

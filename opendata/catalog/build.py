@@ -9,12 +9,11 @@ Descriptors are rewritten atomically and only when something changed.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from opendata.atomic import write_atomically
 from opendata.catalog.loader import DESCRIPTOR, package_dirs, read_descriptor
 from opendata.catalog.models import file_digest
 from opendata.errors import PackageError
@@ -58,20 +57,6 @@ def built_descriptor(directory: Path, schemas_dir: Path) -> dict[str, Any]:
 
 def dumps(descriptor: dict[str, Any]) -> str:
     return json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write a sibling temp file and rename it over `path`: readers see old or new, never half."""
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def build_packages(packages_dir: Path, schemas_dir: Path) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,9 +59,13 @@ class Resource:
     pivot: Pivot | None = None  # how the long table pivots back to the printed layout
 
     @classmethod
-    def from_descriptor(cls, descriptor: dict[str, Any], base: Path) -> Resource:
+    def from_descriptor(cls, descriptor: dict[str, Any], base: Path, trusted: bool = False) -> Resource:
+        """`trusted`: the descriptor's `hash` was checked when its release was published, so the
+        data file is not read again (a server opening 100 releases must not hash every file)."""
         schema = descriptor.get("schema") or {}
         path = base / descriptor["path"]
+        stated = str(descriptor.get("hash") or "")
+        digest = stated.removeprefix("sha256:") if trusted and stated.startswith("sha256:") else ""
         primary_key = schema.get("primaryKey") or []
         return cls(
             name=descriptor["name"],
@@ -72,7 +77,7 @@ class Resource:
             primary_key=tuple([primary_key] if isinstance(primary_key, str) else primary_key),
             checks=tuple(descriptor.get("reportChecks", [])),
             descriptor=descriptor,
-            digest=file_digest(path),
+            digest=digest or file_digest(path),
             description_english=descriptor.get("descriptionEnglish", ""),
             pivot=Pivot.from_descriptor(descriptor["pivot"]) if descriptor.get("pivot") else None,
         )
@@ -87,6 +92,41 @@ class Resource:
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """The body that publishes a package: its 全国地方公共団体コード and names (descriptor `publisher`)."""
+
+    code: str
+    title: str
+    title_english: str
+    contact_point: dict[str, Any] | None = None
+
+    @classmethod
+    def from_descriptor(cls, descriptor: dict[str, Any]) -> Publisher | None:
+        stated = descriptor.get("publisher")
+        if isinstance(stated, dict) and stated.get("title"):
+            return cls(
+                code=str(stated.get("localGovernmentCode") or ""),
+                title=str(stated["title"]),
+                title_english=str(stated.get("titleEnglish") or ""),
+                contact_point=stated.get("contactPoint")
+                if isinstance(stated.get("contactPoint"), dict)
+                else None,
+            )
+        sources = descriptor.get("sources") or [{}]
+        named = sources[0].get("publisher") if isinstance(sources[0], dict) else None
+        return cls(code="", title=str(named), title_english="") if named else None
+
+    @property
+    def slug(self) -> str:
+        """URL and CKAN organization name: from the English name, else the code."""
+        words = re.sub(r"[^a-z0-9]+", "-", self.title_english.lower()).strip("-")
+        return words or (f"lg-{self.code}" if self.code else "publisher")
+
+    def matches(self, key: str) -> bool:
+        return key in (self.slug, self.code, self.title, self.title_english) and bool(key)
 
 
 @dataclass(frozen=True)
@@ -108,10 +148,18 @@ class Package:
     descriptor: dict[str, Any]
     resources: tuple[Resource, ...] = field(default=())
     description_english: str = ""
+    # Set when the package is opened from a published release (opendata.publish): the
+    # release's digest (of descriptor, schemas and data), its manifest, and whether links
+    # should name the release (a `/releases/{id}` path) rather than the current one.
+    release: str = ""
+    manifest: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    pinned: bool = False
 
     @classmethod
-    def from_descriptor(cls, descriptor: dict[str, Any], directory: Path) -> Package:
-        resources = tuple(Resource.from_descriptor(r, directory) for r in descriptor.get("resources", []))
+    def from_descriptor(cls, descriptor: dict[str, Any], directory: Path, trusted: bool = False) -> Package:
+        resources = tuple(
+            Resource.from_descriptor(r, directory, trusted) for r in descriptor.get("resources", [])
+        )
         return cls(
             name=descriptor["name"],
             id=descriptor.get("id", ""),
@@ -136,12 +184,23 @@ class Package:
         return next((r for r in self.resources if r.name == name), None)
 
     @property
+    def release_id(self) -> str:
+        """The short name of the release (its digest's first 16 hex digits), or "" when unpublished."""
+        return self.release[:16]
+
+    @property
     def digest(self) -> str:
-        """Content hash of the descriptor's data files and version: the package's ETag seed."""
+        """The package's ETag seed: its release digest when published, else a hash of its data."""
+        if self.release:
+            return self.release
         sha = hashlib.sha256(self.version.encode())
         for resource in self.resources:
             sha.update(resource.name.encode() + b"\0" + resource.digest.encode())
         return sha.hexdigest()
+
+    @property
+    def publisher(self) -> Publisher | None:
+        return Publisher.from_descriptor(self.descriptor)
 
     @property
     def source(self) -> dict[str, Any]:

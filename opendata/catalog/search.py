@@ -45,12 +45,19 @@ def _text(package: Package) -> str:
     return fold(" ".join(parts))
 
 
+def search_entry(package: Package) -> dict[str, str]:
+    """What the index keeps of a package: its folded title text and everything searchable.
+
+    `opendata publish` writes it into the release's manifest; the server reads it from there.
+    """
+    title = fold(f"{package.title} {package.title_english} {' '.join(package.keywords)}")
+    return {"title": title, "text": _text(package)}
+
+
 class SearchIndex:
     def __init__(self, packages: list[Package]) -> None:
-        self.entries = [
-            Indexed(p, fold(f"{p.title} {p.title_english} {' '.join(p.keywords)}"), _text(p))
-            for p in packages
-        ]
+        entries = [(p, p.manifest.get("search") or search_entry(p)) for p in packages]
+        self.entries = [Indexed(p, entry["title"], entry["text"]) for p, entry in entries]
 
     def search(self, query: str = "", keyword: str | None = None, theme: str | None = None) -> list[Package]:
         terms = fold(query).split()

@@ -185,30 +185,3 @@ def validate_path(path: Path, schemas_dir: Path | None = None) -> ValidationRepo
         )
         return ValidationReport([PackageReport(path.name, str(path), issues=[issue])])
     return ValidationReport([validate_package(d, schemas_dir) for d in directories])
-
-
-def validate_once(path: Path, cache_dir: Path, schemas_dir: Path | None = None) -> ValidationReport:
-    """Validate, remembering each package version that passed, so a restart does not redo it.
-
-    A package's data files are hashed when it loads; a marker named by that digest means
-    this exact content passed before.
-    """
-    from opendata.catalog.loader import load_package
-
-    markers = Path(cache_dir) / "validated"
-    reports = []
-    for directory in package_dirs(Path(path)):
-        try:
-            digest = load_package(directory).digest
-        except PackageError:
-            digest = ""
-        marker = markers / f"{directory.name}-{digest[:20]}.ok"
-        if digest and marker.exists():
-            reports.append(PackageReport(directory.name, str(directory / DESCRIPTOR)))
-            continue
-        report = validate_package(directory, schemas_dir)
-        if report.valid and digest:
-            markers.mkdir(parents=True, exist_ok=True)
-            marker.touch()
-        reports.append(report)
-    return ValidationReport(reports)

@@ -24,7 +24,7 @@ __all__ = ["Context", "FieldInfo", "Limits", "Report", "check_bytes", "check_fil
 
 def read_book(data: bytes, filename: str, limits: Limits, progress: Progress = None) -> Workbook:
     if len(data) > limits.max_bytes:
-        raise errors.UploadTooLarge(
+        raise errors.FileTooLarge(
             f"{filename} is {len(data):,} bytes; the limit is {limits.max_bytes:,}", parameter="file"
         )
     kind = sniff_kind(data[:4096], filename)
@@ -49,7 +49,7 @@ def check_bytes(
 def check_file(path: Path, limits: Limits, progress: Progress = None) -> Report:
     size = path.stat().st_size
     if size > limits.max_bytes:
-        raise errors.UploadTooLarge(
+        raise errors.FileTooLarge(
             f"{path.name} is {size:,} bytes; the limit is {limits.max_bytes:,} (CHECK_MAX_UPLOAD_BYTES)",
             parameter="file",
         )

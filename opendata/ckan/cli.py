@@ -12,11 +12,13 @@ from pathlib import Path
 import click
 
 from opendata import config
-from opendata.catalog.loader import load_catalog
+from opendata.catalog.loader import Catalog
 from opendata.ckan.client import TOKEN_VARIABLE, connect
 from opendata.ckan.sync import push as push_catalog
 from opendata.cli_options import packages_option
 from opendata.errors import CkanError
+from opendata.publish.cli import publish_dirs
+from opendata.publish.registry import Registry
 
 
 @click.group("ckan")
@@ -46,7 +48,11 @@ def api_base(api_url: str | None, settings: dict) -> str:
     "--link", is_flag=True, help="Link each CSV to this API's download URL instead of uploading it."
 )
 @click.option("--dry-run", is_flag=True, help="Print what would change and write nothing.")
-@click.option("--organization", help="CKAN organization name (default: OPENDATA_CKAN_ORGANIZATION).")
+@click.option(
+    "--organization",
+    help="Put every dataset in this CKAN organization (default: one per publisher; "
+    "OPENDATA_CKAN_ORGANIZATION for a package naming no publisher).",
+)
 def push(
     url: str | None,
     api_url: str | None,
@@ -58,11 +64,15 @@ def push(
 ) -> None:
     """Create or update one CKAN dataset per data package (idempotent; safe to run again).
 
+    The packages are published first (opendata publish) and their current releases pushed,
+    so CKAN gets exactly what this service serves: an invalid package's last good release.
     Each dataset gets each table's CSV (uploaded, or linked with --link) with its Table Schema,
     the datapackage.json and a link to the API. The token comes from $CKAN_API_TOKEN only.
     """
     settings = config.from_environment()
-    catalog = load_catalog(packages_dir or Path(settings["PACKAGES_DIR"]))
+    outcomes = publish_dirs([packages_dir or Path(settings["PACKAGES_DIR"])], settings, quiet=True)
+    published = Registry(Path(settings["RELEASES_DIR"]), interval=0).catalog
+    catalog = Catalog({o.name: p for o in outcomes if (p := published.get(o.name)) is not None})
     packages = list(catalog)
     if only:
         if catalog.get(only) is None:
@@ -73,6 +83,7 @@ def push(
         client,
         packages,
         organization_name=organization or settings["CKAN_ORGANIZATION"],
+        per_publisher=organization is None,
         api=api_base(api_url, settings),
         upload=not link,
         dry_run=dry_run,

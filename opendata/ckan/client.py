@@ -15,8 +15,8 @@ import ckanapi
 import requests
 
 from opendata import __version__
-from opendata.ckan.mapping import Upload
 from opendata.errors import CkanError
+from opendata.views.ckan_mapping import Upload
 
 TOKEN_VARIABLE = "CKAN_API_TOKEN"
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from opendata.catalog.models import Package
-from opendata.ckan import mapping
 from opendata.ckan.client import TOKEN_VARIABLE, Ckan
-from opendata.ckan.mapping import DatasetSpec, ResourceSpec, Upload
 from opendata.errors import CkanError
+from opendata.views import ckan_mapping as mapping
+from opendata.views.ckan_mapping import DatasetSpec, ResourceSpec, Upload
 
 Status = Literal["create", "update", "unchanged"]
 # Fields of package_show we set and compare; CKAN adds others (metadata_modified, ...) itself.
@@ -51,7 +51,7 @@ class DatasetPlan:
 @dataclass
 class Summary:
     plans: list[DatasetPlan] = field(default_factory=list)
-    organization: str = ""  # "created", "updated" or "" when it was already right
+    organization: str = ""  # "created", "updated" or "" when it was already right (per name if several)
 
     def count(self, status: Status) -> int:
         return sum(plan.status == status for plan in self.plans)
@@ -236,21 +236,32 @@ def push(
     upload: bool = True,
     dry_run: bool = False,
     echo: Callable[[str], None] = print,
+    per_publisher: bool = True,
 ) -> Summary:
-    """Bring CKAN in line with the packages, one dataset at a time, echoing a line for each."""
+    """Bring CKAN in line with the packages, one dataset at a time, echoing a line for each.
+
+    Each publisher gets its own organization (`organization_name` for packages naming none);
+    with per_publisher=False every dataset goes into `organization_name`.
+    """
     packages = list(packages)
     if not client.token and not dry_run:
         raise CkanError(f"no CKAN API token: set {TOKEN_VARIABLE} (it is read from the environment only)")
     summary = Summary()
-    org = mapping.organization(organization_name, packages)
-    summary.organization = ensure_organization(client, org, dry_run=dry_run)
-    if summary.organization:
-        echo(f"organization {organization_name}: {'would be ' if dry_run else ''}{summary.organization}")
+    groups: dict[str, list[Package]] = {}
     for package in packages:
-        spec = mapping.dataset(package, organization_name, api, upload=upload)
-        plan = plan_dataset(spec, current_dataset(client, spec), organization_name)
-        if not dry_run:
-            apply(client, plan)
-        summary.plans.append(plan)
-        echo(plan.describe(done=not dry_run))
+        name = mapping.organization_name(package, organization_name) if per_publisher else organization_name
+        groups.setdefault(name, []).append(package)
+    for name, members in groups.items() or {organization_name: []}.items():
+        changed = ensure_organization(client, mapping.organization(name, members), dry_run=dry_run)
+        if changed:
+            said = changed if len(groups) <= 1 else f"{name} {changed}"
+            summary.organization = ", ".join(filter(None, [summary.organization, said]))
+            echo(f"organization {name}: {'would be ' if dry_run else ''}{changed}")
+        for package in members:
+            spec = mapping.dataset(package, name, api, upload=upload)
+            plan = plan_dataset(spec, current_dataset(client, spec), name)
+            if not dry_run:
+                apply(client, plan)
+            summary.plans.append(plan)
+            echo(plan.describe(done=not dry_run))
     return summary

@@ -1,1 +1,1 @@
-"""Downloads: CSV in the encodings Japanese Excel opens, files built once per version, zips."""
+"""Downloads: CSV in the encodings Japanese Excel opens, every whole-file flavour written at publish time."""

@@ -1,60 +1,74 @@
-"""Whole-resource downloads and package zips, built once per package version and reused.
+"""Whole-resource downloads: every CSV flavour, written into a release at publish time.
 
-The default CSV is the package's own file, byte for byte. Other flavours and the zip are
-written to the cache under the package digest, through a temp file and a rename, so a
-failure never leaves a half-written download where a client could fetch it.
+The default CSV is the package's own file, byte for byte. The other flavours are written
+by `opendata publish` into the release's `downloads/` folder before the release becomes
+current, so no request ever builds one and every rebuild of a release has the same bytes.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
+from opendata.atomic import write_atomically
 from opendata.catalog.models import Package, Resource
-from opendata.errors import UnencodableValue
+from opendata.errors import PackageError, UnencodableValue
 from opendata.exports.csv_export import CsvFormat, csv_stream
 from opendata.query.engine import Engine
 from opendata.query.params import RowQuery
 
+DOWNLOADS = "downloads"  # the folder of a release holding its prebuilt files
+
+
+def csv_flavours() -> list[CsvFormat]:
+    """Every whole-file CSV flavour a client can ask for, other than the package's own file."""
+    every = [
+        CsvFormat(encoding, header, newline)
+        for encoding in ("utf-8", "utf-8-sig", "cp932")
+        for header in ("name", "title")
+        for newline in ("lf", "crlf")
+    ]
+    return [fmt for fmt in every if not fmt.is_default]
+
+
+def flavour_stem(resource: Resource, fmt: CsvFormat) -> str:
+    newline = "crlf" if fmt.line_terminator == "\r\n" else "lf"
+    return f"{resource.name}.{fmt.encoding}.{fmt.header}.{newline}"
+
+
+def write_flavour(engine: Engine, package: Package, resource: Resource, fmt: CsvFormat, folder: Path) -> Path:
+    """Write the whole resource in `fmt` into `folder` (at publish time); returns the file written.
+
+    A flavour CP932 cannot hold is written as a refusal naming the row and field, which the
+    server answers with instead of the file.
+    """
+    stem = flavour_stem(resource, fmt)
+    try:
+        chunks = csv_stream(engine, package, resource, RowQuery(), fmt)
+    except UnencodableValue as exc:
+        refusal = folder / f"{stem}.refused.json"
+        body = {"detail": exc.detail, "parameter": exc.parameter, **exc.extra}
+        write_atomically(refusal, json.dumps(body, ensure_ascii=False, sort_keys=True).encode())
+        return refusal
+    path = folder / f"{stem}.csv"
+    write_atomically(path, chunks)
+    return path
+
 
 class Downloads:
-    def __init__(self, cache_dir: Path, engine: Engine) -> None:
-        self.directory = Path(cache_dir) / "downloads"
-        self.engine = engine
-
-    def _folder(self, package: Package) -> Path:
-        return self.directory / f"{package.name}-{package.digest[:20]}"
+    """The files prebuilt for each release; nothing is built here, only found."""
 
     def csv_file(self, package: Package, resource: Resource, fmt: CsvFormat) -> Path:
         """The whole resource as a file in `fmt`; raises UnencodableValue for CP932 it cannot hold."""
         if fmt.is_default:
             return resource.path
-        folder = self._folder(package)
-        newline = "crlf" if fmt.line_terminator == "\r\n" else "lf"
-        stem = f"{resource.name}.{fmt.encoding}.{fmt.header}.{newline}"
-        path, refusal = folder / f"{stem}.csv", folder / f"{stem}.refused.json"
+        folder, stem = package.directory / DOWNLOADS, flavour_stem(resource, fmt)
+        refusal = folder / f"{stem}.refused.json"
         if refusal.exists():
             raise UnencodableValue(**json.loads(refusal.read_text(encoding="utf-8")))
-        if path.exists():
-            return path
-        folder.mkdir(parents=True, exist_ok=True)
-        try:
-            chunks = csv_stream(self.engine, package, resource, RowQuery(), fmt)
-        except UnencodableValue as exc:
-            _write_atomically(
-                refusal,
-                [
-                    json.dumps(
-                        {"detail": exc.detail, "parameter": exc.parameter, **exc.extra},
-                        ensure_ascii=False,
-                    ).encode()
-                ],
-            )
-            raise
-        _write_atomically(path, chunks)
+        path = folder / f"{stem}.csv"
+        if not path.is_file():
+            raise PackageError(f"{package.name}: release {package.release_id} has no {path.name}")
         return path
 
     def cp932_refusal(self, package: Package, resource: Resource) -> UnencodableValue | None:
@@ -65,37 +79,12 @@ class Downloads:
             return refusal
         return None
 
-    def package_zip(self, package: Package, readme: str) -> Path:
-        folder = self._folder(package)
-        path = folder / f"{package.name}.zip"
-        if path.exists():
-            return path
-        folder.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                prefix = f"{package.name}/"
-                archive.write(package.directory / "datapackage.json", prefix + "datapackage.json")
-                for resource in package.resources:
-                    archive.write(resource.path, prefix + resource.descriptor["path"])
-                    schema = json.dumps(resource.schema, ensure_ascii=False, indent=2) + "\n"
-                    archive.writestr(f"{prefix}schemas/{resource.name}.json", schema)
-                archive.writestr(prefix + "README.md", readme)
-            os.replace(temp, path)
-        finally:
-            temp.unlink(missing_ok=True)
-        return path
+    def package_zip(self, package: Package) -> Path:
+        return package.directory / DOWNLOADS / zip_name(package)
 
 
-def _write_atomically(path: Path, chunks: Iterator[bytes] | list[bytes]) -> None:
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with temp.open("wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
+def zip_name(package: Package) -> str:
+    return f"{package.name}.zip"
 
 
 def package_readme(package: Package, api_url: str) -> str:

@@ -34,7 +34,7 @@ from opendata.harvest.errors import (
     NotFound,
     ValidationError,
 )
-from opendata.harvest.records import Published, organization_dict, tag_id
+from opendata.harvest.records import Published, organization_dict, published, tag_id
 
 log = logging.getLogger("opendata.harvest")
 bp = Blueprint("ckan_action_api", __name__)
@@ -104,8 +104,7 @@ def package_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     results = [by_id[entry.package.id] for entry in result.entries]
     if query.fields:
         results = [{key: p.get(key) for key in query.fields} for p in results]
-    org = ctx.catalog.organization
-    titles = {"organization": {org["name"]: org["title"]}}
+    titles = {"organization": {org["name"]: org["title"] for org in ctx.catalog.organizations}}
     return {
         "count": result.count,
         "results": results,
@@ -151,34 +150,36 @@ def current_package_list_with_resources(ctx: Context, params: dict[str, Any]) ->
     return window(packages, params)
 
 
-def _organization(ctx: Context, *, with_packages: bool) -> dict[str, Any]:
-    body = organization_dict(ctx.catalog, package_count=len(ctx.catalog.entries))
+def _organization(ctx: Context, org: dict[str, Any], *, with_packages: bool) -> dict[str, Any]:
+    members = {e.package.id for e in ctx.catalog.entries_of(org)}
+    body = organization_dict(ctx.catalog, package_count=len(members), organization=org)
     body.update({"users": [], "groups": [], "tags": [], "extras": [], "num_followers": 0})
     if with_packages:
-        body["packages"] = ctx.packages()
+        body["packages"] = [p for p in ctx.packages() if p["id"] in members]
     return body
 
 
 @action
 def organization_list(ctx: Context, params: dict[str, Any]) -> list[Any]:
-    """The one publishing organization: its name, or with all_fields=true its dict."""
+    """The publishing organizations, one per publisher: names, or with all_fields=true dicts."""
+    orgs = sorted(ctx.catalog.organizations, key=lambda o: o["name"])
     wanted = params.get("organizations")
     if wanted:
         names = wanted if isinstance(wanted, list) else re.split(r"[\s,]+", str(wanted))
-        if ctx.catalog.organization["name"] not in names:
-            return []
+        orgs = [o for o in orgs if o["name"] in names]
     if flag(params, "all_fields"):
-        return window([_organization(ctx, with_packages=False)], params)
-    return window([ctx.catalog.organization["name"]], params)
+        return window([_organization(ctx, o, with_packages=False) for o in orgs], params)
+    return window([o["name"] for o in orgs], params)
 
 
 @action
 def organization_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    """The publishing organization by id or name; include_datasets=true adds its datasets."""
+    """A publishing organization by id or name; include_datasets=true adds its datasets."""
     key = required(params, "id")
-    if not ctx.catalog.is_organization(key):
+    org = ctx.catalog.find_organization(key)
+    if org is None:
         raise NotFound("Organization was not found.")
-    return _organization(ctx, with_packages=flag(params, "include_datasets"))
+    return _organization(ctx, org, with_packages=flag(params, "include_datasets"))
 
 
 @action
@@ -287,7 +288,7 @@ def call(name: str) -> Response:
             if WRITE_ACTION.search(name):
                 raise NotAuthorized("this catalog is read-only; it is published from data packages")
             raise BadRequest(f"Action name not known: {name}")
-        context = Context(current_app.extensions["opendata.harvest"], root)
+        context = Context(published(current_app.extensions, current_app.config), root)
         result = function(context, request_data())
     except ActionError as error:
         return envelope(name, root, error.status, success=False, error=error.error())

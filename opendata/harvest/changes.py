@@ -56,6 +56,15 @@ def stated_time(package: Package) -> datetime:
     return parse_time(package.modified) or parse_time(package.created) or EPOCH
 
 
+def release_time(package: Package) -> datetime:
+    """When the package's current release was published; the first release of a dataset is
+    trusted to be as old as its descriptor says (a fresh deployment changed nothing)."""
+    stated = stated_time(package)
+    if not package.manifest.get("previous"):
+        return stated
+    return max(stated, parse_time(package.manifest.get("published")) or stated)
+
+
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)

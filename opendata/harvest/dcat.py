@@ -178,7 +178,46 @@ def add_dataset(
     licence = context.licence(graph, package["license_url"]) if package.get("license_url") else None
     for resource in package["resources"]:
         add_distribution(graph, root, ref, resource, licence)
+    add_versions(graph, root, ref, entry)
     return ref
+
+
+def add_versions(graph: Graph, root: str, ref: URIRef, entry: Entry) -> None:
+    """Each release as a version of the dataset (DCAT 3 versioning).
+
+    Typed dcat:Resource, not dcat:Dataset: a harvester imports every dcat:Dataset it finds,
+    and a past release is not a dataset of its own.
+    """
+    current = entry.package.release_id
+    for release in entry.releases:
+        version = URIRef(f"{root}/api/v1/datasets/{entry.package.name}/releases/{release.id}")
+        graph.add((ref, DCAT.hasVersion, version))
+        if release.id == current:
+            graph.add((ref, DCAT.hasCurrentVersion, version))
+        for predicate, value in (
+            (RDF.type, DCAT.Resource),
+            (DCAT.isVersionOf, ref),
+            (DCAT.version, Literal(release.id)),
+            (OWL.versionInfo, Literal(release.version)),
+            (DCTERMS.issued, _time(release.published)),
+            (DCTERMS.modified, _time(release.published)),
+            (ADMS.versionNotes, Literal(version_notes(release.changes))),
+        ):
+            if value is not None:
+                graph.add((version, predicate, value))
+        if release.previous:
+            previous = URIRef(f"{root}/api/v1/datasets/{entry.package.name}/releases/{release.previous}")
+            graph.add((version, DCAT.previousVersion, previous))
+
+
+def version_notes(changes: dict[str, Any]) -> str:
+    if not changes:
+        return "First release."
+    rows = changes.get("rows", {})
+    return (
+        f"{rows.get('added', 0)} rows added, {rows.get('removed', 0)} removed, "
+        f"{rows.get('changed', 0)} changed; {changes.get('schema_changes', 0)} schema changes."
+    )
 
 
 def _add_context(graph: Graph, ref: URIRef, entry: Entry, extras: dict[str, str]) -> None:

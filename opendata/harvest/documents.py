@@ -16,11 +16,11 @@ import orjson
 from flask import Blueprint, Response, current_app, request
 
 from opendata import errors, schemaorg
-from opendata.api.representations import dataset_detail
-from opendata.harvest import dcat
+from opendata.harvest import dcat, records
 from opendata.harvest.changes import parse_time
 from opendata.harvest.records import Published
 from opendata.metadata import Publishing
+from opendata.views.representations import dataset_detail
 
 bp = Blueprint("dcat", __name__)
 EXTENSIONS = "any(ttl, jsonld, rdf, xml, n3)"
@@ -28,7 +28,7 @@ CATALOG_PARAMETERS = ("page", "modified_since")
 
 
 def published() -> Published:
-    return current_app.extensions["opendata.harvest"]
+    return records.published(current_app.extensions, current_app.config)
 
 
 def catalog_title() -> str:

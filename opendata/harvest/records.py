@@ -1,6 +1,6 @@
 """Datasets and the organization as CKAN's package_show and organization_show return them.
 
-Built on opendata.ckan.mapping, so a harvested dataset carries the same ids, tags, extras
+Built on opendata.views.ckan_mapping, so a harvested dataset carries the same ids, tags, extras
 and Table Schemas as a pushed one; resources link to this API (nothing to upload).
 """
 
@@ -11,9 +11,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from opendata.ckan import mapping
 from opendata.harvest.catalog import Entry, HarvestCatalog
 from opendata.harvest.changes import ckan_time
+from opendata.views import ckan_mapping as mapping
 
 T = TypeVar("T")
 OPEN_LICENSES = {"cc-by", "cc-by-sa", "cc-zero", "odc-by", "odc-odbl", "odc-pddl"}
@@ -24,8 +24,10 @@ def tag_id(name: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:kanagawa-opendata:tag:{name}"))
 
 
-def organization_dict(catalog: HarvestCatalog, *, package_count: int | None = None) -> dict[str, Any]:
-    org = catalog.organization
+def organization_dict(
+    catalog: HarvestCatalog, *, package_count: int | None = None, organization: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    org = organization or catalog.organization
     created = min((e.created for e in catalog.entries), default=catalog.modified)
     body = {
         "id": org["id"],
@@ -68,7 +70,7 @@ def _resource(spec: mapping.ResourceSpec, entry: Entry, position: int) -> dict[s
 
 def package_dict(entry: Entry, catalog: HarvestCatalog, api: str) -> dict[str, Any]:
     """One dataset in CKAN's package_show shape; resource URLs are absolute links to this API."""
-    org = catalog.organization
+    org = catalog.organization_of(entry)
     fields = mapping.dataset_fields(entry.package, org["name"], api)
     specs = mapping.resources(entry.package, api, upload=False)
     resources = [_resource(spec, entry, position) for position, spec in enumerate(specs)]
@@ -94,7 +96,7 @@ def package_dict(entry: Entry, catalog: HarvestCatalog, api: str) -> dict[str, A
         "metadata_created": ckan_time(entry.created),
         "metadata_modified": ckan_time(entry.modified),
         "owner_org": org["id"],
-        "organization": organization_dict(catalog),
+        "organization": organization_dict(catalog, organization=org),
         "groups": [],
         "relationships_as_object": [],
         "relationships_as_subject": [],
@@ -142,3 +144,13 @@ class Published:
         if len(self._documents) > size:
             self._documents.popitem(last=False)
         return value
+
+
+def published(extensions: dict[str, Any], settings: dict[str, Any]) -> Published:
+    """The harvest view of the catalog, rebuilt when a new release has become current."""
+    service = extensions["opendata"]
+    generation = service.generation
+    if "opendata.harvest" not in extensions or extensions.get("opendata.harvest.generation") != generation:
+        extensions["opendata.harvest"] = Published(HarvestCatalog.from_service(service, settings))
+        extensions["opendata.harvest.generation"] = generation
+    return extensions["opendata.harvest"]

@@ -33,7 +33,7 @@ def run_import(
         click.echo(f"… {message}", err=True)
 
     if path.stat().st_size > int(settings["CHECK_MAX_UPLOAD_BYTES"]):
-        raise errors.UploadTooLarge(f"{path.name} is larger than CHECK_MAX_UPLOAD_BYTES", parameter="file")
+        raise errors.FileTooLarge(f"{path.name} is larger than CHECK_MAX_UPLOAD_BYTES", parameter="file")
     try:
         result = import_sheet(
             path, sheet, name, long, out, Limits.from_settings(settings), schemas, table_index, progress

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from opendata import errors
+from opendata.atomic import sync_directory, write_atomically
 from opendata.importer.tidy import Tidy
 
 V2 = "https://datapackage.org/profiles/2.0/"
@@ -108,7 +109,8 @@ def write_package(target: Path, descriptor: dict[str, Any], tidy: Tidy, schemas_
         )
         if schemas_dir is not None:
             _write_schema(schemas_dir / name / f"{name}.json", descriptor["resources"][0]["schema"])
-        os.replace(temp, target)
+        os.replace(temp, target)  # a folder: one rename makes the whole package appear at once
+        sync_directory(target.parent)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
@@ -116,6 +118,4 @@ def write_package(target: Path, descriptor: dict[str, Any], tidy: Tidy, schemas_
 
 def _write_schema(path: Path, schema: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_suffix(".json.tmp")
-    temp.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    os.replace(temp, path)
+    write_atomically(path, json.dumps(schema, ensure_ascii=False, indent=2) + "\n")

@@ -1,8 +1,7 @@
-"""One SQLite file per package version, built from its CSVs and indexed on every field.
+"""One SQLite file per published release, built from its CSVs and indexed on every field.
 
-The file name carries the package's content digest, so a new version builds a new file
-and a running server keeps reading the old one until it reloads. Files are built under a
-temporary name and renamed into place: a crash leaves no half-built store behind.
+`opendata publish` builds it (build_database) inside the release's folder before the
+release is made current; the server only opens it, read-only.
 
 Rows never change under a digest, so each row is also rendered once, at build time, the
 way the API serves it: its JSON object and its CSV line (plus the Excel flavour's line
@@ -30,8 +29,7 @@ from opendata.errors import PackageError
 # loaded, where REAL or NUMERIC affinity would turn one into the other.
 SQL_TYPES = {"integer": "INTEGER", "number": "BLOB", "boolean": "INTEGER", "year": "INTEGER"}
 BATCH = 10_000
-# Bumped whenever the way a store is built changes, so stale stores are never reused.
-STORE_FORMAT = 4
+STORE_FILE = "store.sqlite"  # in each release folder
 # Columns holding each row as rendered at build time. Only a field named exactly so could
 # clash, and the build refuses one (a field named with "__" cannot be filtered anyway).
 ROW_JSON = "__row_json"  # the row's JSON object, all fields, UTF-8
@@ -76,43 +74,27 @@ class TableInfo:
 
 
 class Store:
-    """Builds (once) and opens the SQLite file of each package."""
+    """Opens the SQLite file of each published release, read-only; it never builds one.
 
-    def __init__(self, cache_dir: Path) -> None:
-        self.directory = Path(cache_dir) / "store"
+    The file is written once, by `opendata publish`, into the release's own folder
+    (STORE_FILE), so a schema change, an edited CSV or a new version is a new file and a
+    running server keeps reading the old one until the new release is current.
+    """
+
+    def __init__(self) -> None:
         self._local = threading.local()
         self._info: dict[tuple[str, str], TableInfo] = {}
-        # Digests and built store paths by package object: a package's digest hashes all its
-        # resources, too slow to redo on every request. The package is kept, so its id is
-        # never reused for another object.
-        self._digests: dict[int, tuple[Package, str]] = {}
-        self._paths: dict[int, tuple[Package, Path]] = {}
 
     def digest(self, package: Package) -> str:
-        """package.digest, computed once per package object."""
-        known = self._digests.get(id(package))
-        if known is None or known[0] is not package:
-            known = self._digests[id(package)] = (package, package.digest)
-        return known[1]
+        return package.digest
 
     def path_for(self, package: Package) -> Path:
-        return self.directory / f"{package.name}-{self.digest(package)[:20]}-v{STORE_FORMAT}.sqlite"
+        return package.directory / STORE_FILE
 
     def ensure(self, package: Package) -> Path:
-        known = self._paths.get(id(package))
-        if known is not None and known[0] is package:
-            return known[1]
         path = self.path_for(package)
-        if not path.exists():
-            self.directory.mkdir(parents=True, exist_ok=True)
-            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            temp.unlink(missing_ok=True)
-            try:
-                build_database(package, temp)
-                os.replace(temp, path)
-            finally:
-                temp.unlink(missing_ok=True)
-        self._paths[id(package)] = (package, path)
+        if not package.release or not path.is_file():
+            raise PackageError(f"{package.name}: not published (no query store at {path})")
         return path
 
     def connection(self, package: Package) -> sqlite3.Connection:
@@ -121,12 +103,10 @@ class Store:
         if connections is None or getattr(self._local, "pid", None) != os.getpid():
             connections = self._local.connections = {}
             self._local.pid = os.getpid()
-        path = self.ensure(package)
+        path = self.path_for(package)
         connection = connections.get(path)
         if connection is None:
-            if not path.exists():  # removed since it was built (make clean): build it again
-                self._paths.pop(id(package), None)
-                path = self.ensure(package)
+            path = self.ensure(package)
             connection = sqlite3.connect(
                 f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False
             )
@@ -135,6 +115,13 @@ class Store:
             connection.execute("PRAGMA mmap_size = 1073741824")
             connections[path] = connection
         return connection
+
+    def retain(self, paths: set[Path]) -> None:
+        """Close this thread's connections to stores not in `paths` (releases no longer served),
+        so a pruned release's disk is given back without a restart."""
+        connections = getattr(self._local, "connections", None) or {}
+        for path in [p for p in connections if p not in paths]:
+            connections.pop(path).close()
 
     def info(self, package: Package, resource: Resource) -> TableInfo:
         key = (self.digest(package), resource.name)

@@ -155,7 +155,7 @@ def _section(
 def _cp932_refusal(service: DataService, package: Package, resource: Resource) -> dict[str, Any] | None:
     """Where the table holds a character Shift_JIS cannot, the page says so instead of a broken link.
 
-    Downloads builds (or refuses) the file once per package version and remembers either.
+    Publishing wrote the file, or the refusal naming the row and field, into the release.
     """
     refusal = service.downloads.cp932_refusal(package, resource)
     if refusal is None:

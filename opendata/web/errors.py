@@ -11,8 +11,7 @@ import logging
 from flask import Response, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from opendata import errors
-from opendata.api import problems
+from opendata import errors, problems
 from opendata.web.context import template_globals
 
 log = logging.getLogger("opendata.web")

@@ -10,10 +10,11 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 
 from opendata import errors, schemaorg
-from opendata.api import representations as rep
-from opendata.api.context import api_url, service
 from opendata.catalog.models import Package
+from opendata.context import api_url, service
 from opendata.metadata import Publishing
+from opendata.publish import diff as diffs
+from opendata.views import representations as rep
 from opendata.web import context, dataset_page, listing
 from opendata.web import errors as web_errors
 from opendata.web.context import current_language, page_url
@@ -105,7 +106,33 @@ def dataset(name: str, asked: dataset_page.PreviewRequest) -> str:
         max_pages=config["WEB_PREVIEW_PAGES"],
         max_json_rows=config["MAX_PAGE_SIZE"],
     )
-    return render_template("dataset.html", page=page, api_docs=api_url() + "/docs")
+    current = package.release_id
+    releases = [rep.release_entry(api_url(), r, current) for r in data.releases(name)]
+    return render_template("dataset.html", page=page, api_docs=api_url() + "/docs", releases=releases)
+
+
+@bp.get("/publishers/<name>")
+def publisher(name: str) -> str:
+    """A publisher: its code and names, and the datasets it publishes."""
+    lang, data, api = current_language(), service(), api_url()
+    found, packages = data.publisher(name)
+    cards = [listing.card(rep.dataset_summary(data, api, p), lang) for p in packages]
+    return render_template("publisher.html", publisher=found, results=cards)
+
+
+def diff_args(args) -> dict[str, Any]:
+    return {"older": args.get("from") or None, "newer": args.get("to") or None}
+
+
+@bp.get("/datasets/<name>/diff")
+@with_args(diff_args)
+def diff(name: str, older: str | None, newer: str | None) -> str:
+    """What changed between two releases of a dataset, by primary key."""
+    data = service()
+    old, new = data.release_pair(name, older, newer)
+    found = diffs.compare(old, new, limit=current_app.config["WEB_PREVIEW_ROWS"])
+    csv_url = f"{api_url()}/datasets/{name}/diff.csv?from={old.release_id}&to={new.release_id}"
+    return render_template("diff.html", package=data.package(name), diff=found, csv_url=csv_url)
 
 
 def schema_org_site(package: Package) -> schemaorg.Site:

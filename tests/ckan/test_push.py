@@ -8,13 +8,14 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 import requests
 
 from opendata.catalog import load_catalog
-from opendata.ckan import mapping
+from opendata.views import ckan_mapping as mapping
 from tests.ckan.conftest import relabel, write_descriptor
 from tests.conftest import PACKAGES, ROOT
 from tests.server import free_port
@@ -24,6 +25,10 @@ CATALOG = load_catalog(PACKAGES)
 API = "http://127.0.0.1:8000/api/v1"  # where the pushed links point; the push itself never calls it
 
 
+# The push publishes before it pushes: into a folder of the test run, not var/releases.
+RELEASES = tempfile.mkdtemp(prefix="ckan-push-releases-")
+
+
 def push(
     ckan, *args: str, token: str | None = None, url: str | None = None
 ) -> subprocess.CompletedProcess[str]:
@@ -31,6 +36,7 @@ def push(
         **os.environ,
         "CKAN_URL": url or ckan.url,
         "CKAN_API_TOKEN": ckan.token if token is None else token,
+        "OPENDATA_RELEASES_DIR": RELEASES,
     }
     return subprocess.run(
         [sys.executable, "-m", "opendata", "ckan", "push", "--api-url", API, *args],
@@ -72,7 +78,12 @@ def test_the_push_prints_a_line_per_dataset(pushed):
 
 
 def test_every_dataset_reads_back_with_package_show(ckan, pushed):
-    for package in CATALOG:
+    from opendata.publish.registry import Registry
+
+    published = Registry(Path(RELEASES), interval=0).catalog
+    for source in CATALOG:
+        package = published.get(source.name)  # what was pushed: the current release
+        assert package is not None and package.release
         shown = ckan.call("package_show", id=package.id)
         spec = mapping.dataset(package, "kanagawa-prefecture", API)
         assert shown["name"] == package.name and shown["title"] == package.title
@@ -124,14 +135,19 @@ def test_a_changed_package_updates_in_place_without_duplicates(ckan, one_package
     folder, descriptor = one_package
     name = descriptor["name"]
     created = push(ckan, "--packages", str(folder), "--only", name)
-    assert created.returncode == 0 and f"{name}: created: 3 resources" in created.stdout
+    resources = len(descriptor["resources"]) + 2  # each table, datapackage.json, the API link
+    assert created.returncode == 0 and f"{name}: created: {resources} resources" in created.stdout
     before = ckan.call("package_show", id=descriptor["id"])
 
     directory = folder / name
     descriptor["version"] = "1.0.1"
     write_descriptor(directory, descriptor)
     csv = directory / "data" / "key-figures.csv"
-    csv.write_bytes(csv.read_bytes() + csv.read_bytes().splitlines(keepends=True)[-1])
+    # New bytes, the same table (a quoted cell), so the package stays valid and is published.
+    lines = csv.read_bytes().split(b"\n")
+    cell, rest = lines[1].split(b",", 1)
+    lines[1] = b'"' + cell.strip(b'"') + b'",' + rest
+    csv.write_bytes(b"\n".join(lines))
     updated = push(ckan, "--packages", str(folder), "--only", name)
     assert updated.returncode == 0, updated.stderr
     [line] = [line for line in updated.stdout.splitlines() if line.startswith(f"{name}: ")]
@@ -158,7 +174,12 @@ def test_an_interrupted_push_is_finished_by_running_it_again(ckan, tmp_path):
     )
     for descriptor in descriptors.values():
         ckan.purge(descriptor["id"])
-    env = {**os.environ, "CKAN_URL": ckan.url, "CKAN_API_TOKEN": ckan.token}
+    env = {
+        **os.environ,
+        "CKAN_URL": ckan.url,
+        "CKAN_API_TOKEN": ckan.token,
+        "OPENDATA_RELEASES_DIR": RELEASES,
+    }
     command = [
         sys.executable,
         "-m",

@@ -10,11 +10,15 @@ import copy
 from typing import Any
 
 from opendata import metadata
-from opendata.catalog.models import Package, Resource
+from opendata.catalog.models import Package, Publisher, Resource
+from opendata.publish.releases import Release
 from opendata.service import DataService
 
 
 def dataset_url(api: str, package: Package) -> str:
+    """The dataset's API path; for a package opened as a past release, that release's path."""
+    if package.pinned:
+        return f"{api}/datasets/{package.name}/releases/{package.release_id}"
     return f"{api}/datasets/{package.name}"
 
 
@@ -72,6 +76,9 @@ def dataset_summary(service: DataService, api: str, package: Package) -> dict[st
         "coverage": service.coverage(package),
         "license": licence(package),
         "source": package.source,
+        # The publishing body the catalog lists and filters by (/publishers); `publisher` in a
+        # dataset's detail is who publishes the dataset in DCAT's sense (opendata.metadata).
+        "organization": publisher_dict(api, package.publisher) if package.publisher else None,
         "resources": [
             {
                 "name": r.name,
@@ -89,6 +96,7 @@ def dataset_summary(service: DataService, api: str, package: Package) -> dict[st
 def dataset_detail(service: DataService, api: str, package: Package) -> dict[str, Any]:
     body = dataset_summary(service, api, package)
     body["contributors"] = package.descriptor.get("contributors", [])
+    body["release"] = release_summary(api, package)
     body.update(metadata.describe(package, metadata.Publishing.from_settings(service.settings)))
     body["versions"] = [
         {
@@ -96,7 +104,7 @@ def dataset_detail(service: DataService, api: str, package: Package) -> dict[str
             "created": package.created,
             "modified": package.modified,
             "digest": f"sha256:{package.digest}",
-            "current": True,
+            "current": not package.pinned,
             "datapackage": f"{dataset_url(api, package)}/datapackage.json",
         }
     ]
@@ -133,3 +141,72 @@ def remote_descriptor(api: str, package: Package) -> dict[str, Any]:
             resource_descriptor["path"] = f"{resource_url(api, package, resource)}/download.csv"
     descriptor["homepage"] = dataset_url(api, package)
     return descriptor
+
+
+def release_url(api: str, name: str, release: str) -> str:
+    return f"{api}/datasets/{name}/releases/{release}"
+
+
+def release_summary(api: str, package: Package) -> dict[str, Any]:
+    manifest = package.manifest
+    return {
+        "id": package.release_id,
+        "published": manifest.get("published"),
+        "digest": f"sha256:{package.digest}",
+        "url": release_url(api, package.name, package.release_id),
+        "releases": f"{api}/datasets/{package.name}/releases",
+    }
+
+
+def release_entry(api: str, release: Release, current: str | None) -> dict[str, Any]:
+    """One release as the releases list shows it."""
+    base = release_url(api, release.name, release.id)
+    links = {"self": base, "datapackage": f"{base}/datapackage.json", "zip": f"{base}/download.zip"}
+    if release.previous:
+        diff = f"{api}/datasets/{release.name}/diff?from={release.previous}&to={release.id}"
+        links.update({"diff": diff, "diff_csv": diff.replace("/diff?", "/diff.csv?")})
+    return {
+        "id": release.id,
+        "version": release.version,
+        "published": release.published,
+        "digest": f"sha256:{release.digest}",
+        "current": release.id == current,
+        "previous": release.previous,
+        "changes": change_summary(release.changes),
+        "bytes": release.bytes,
+        "links": links,
+    }
+
+
+def change_summary(changes: dict[str, Any]) -> dict[str, Any]:
+    """Counts of what a release changed against the one before it (empty for the first)."""
+    if not changes:
+        return {"first": True}
+    return {
+        "rows": changes.get("rows", {}),
+        "schema_changes": changes.get("schema_changes", 0),
+        "resources": {
+            r["name"]: {k: v for k, v in r.items() if k != "name" and k != "key"}
+            for r in changes.get("resources", [])
+            if r.get("status") != "unchanged"
+        },
+    }
+
+
+def publisher_dict(api: str, publisher: Publisher, datasets: int | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": publisher.slug,
+        "local_government_code": publisher.code or None,
+        "title": publisher.title,
+        "title_english": publisher.title_english,
+        "links": {
+            "self": f"{api}/publishers/{publisher.slug}",
+            "datasets": f"{api}/datasets?publisher={publisher.slug}",
+            "html": f"{api.removesuffix('/api/v1')}/publishers/{publisher.slug}",
+        },
+    }
+    if publisher.contact_point:
+        body["contact_point"] = publisher.contact_point
+    if datasets is not None:
+        body["datasets"] = datasets
+    return body

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from opendata import metadata
-from opendata.api.representations import dataset_url, remote_descriptor, resource_url
 from opendata.catalog.models import Package, Resource, both_languages
 from opendata.errors import PackageError
+from opendata.views.representations import dataset_url, remote_descriptor, resource_url
 
 # Data Package licence names (SPDX) to CKAN's default licence ids.
 LICENSE_IDS = {
@@ -148,6 +148,8 @@ def extras(package: Package) -> dict[str, str]:
         "local_government_code": spatial.get("localGovernmentCode"),
         "local_government_name": spatial.get("localGovernmentName"),
         "content_digest": f"sha256:{package.digest}",
+        "release": package.release_id,
+        "release_published": package.manifest.get("published"),
         # The keys ckanext-dcat's DCAT-AP profile reads for dct:accrualPeriodicity and dct:language.
         "frequency": (code := metadata.frequency(package)) and metadata.frequency_iri(code),
         "language": ",".join(metadata.languages(package)),
@@ -155,9 +157,26 @@ def extras(package: Package) -> dict[str, str]:
     return {key: str(value) for key, value in values.items() if value not in (None, "")}
 
 
+def organization_name(package: Package, default: str) -> str:
+    """The CKAN organization of a package: one per publisher, named by its slug; `default` for
+    a package whose descriptor names no publisher object."""
+    publisher = package.publisher
+    return (
+        publisher.slug if publisher is not None and (publisher.code or publisher.title_english) else default
+    )
+
+
 def organization(name: str, packages: list[Package]) -> dict[str, Any]:
     """The publishing organization: its title is the packages' publisher."""
     first = packages[0] if packages else None
+    publisher = first.publisher if first else None
+    if publisher is not None and publisher.slug == name:
+        described = (
+            f"{publisher.title}（全国地方公共団体コード {publisher.code}）"
+            if publisher.code
+            else publisher.title
+        )
+        return {"name": name, "title": publisher.title, "description": described}
     title = (first and (contributor(first, "publisher") or first.source.get("publisher"))) or name
     spatial = (first.descriptor.get("spatial") if first else None) or {}
     code = spatial.get("localGovernmentCode")

@@ -9,9 +9,17 @@ from flask import Response, current_app, request
 
 from opendata.service import DataService
 
+# Set by release_paths for a /datasets/{name}/releases/{release}/... request.
+RELEASE_KEY = "opendata.release"
+
 
 def service() -> DataService:
     return current_app.extensions["opendata"]
+
+
+def release() -> str | None:
+    """The release a request asks for by its path, or None for the current one."""
+    return request.environ.get(RELEASE_KEY)
 
 
 def api_url() -> str:

@@ -1,10 +1,15 @@
-"""Render every error as RFC 9457 application/problem+json, including Flask's and webargs'."""
+"""Render every error as RFC 9457 application/problem+json, including Flask's and webargs'.
+
+Shared by every output (the API and the web pages' non-HTML answers), so it lives beside
+errors.py rather than inside one of them.
+"""
 
 from __future__ import annotations
 
 import http
 import logging
 
+import marshmallow as ma
 import orjson
 from flask import Flask, Response, g, request
 from flask_smorest import Api
@@ -12,10 +17,22 @@ from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from opendata import errors
-from opendata.api.schemas import Problem as ProblemSchema
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("opendata.api")
+
+
+class ProblemSchema(ma.Schema):
+    """The problem+json body, for the OpenAPI document."""
+
+    type = ma.fields.String(metadata={"description": "URI naming the kind of problem."})
+    title = ma.fields.String()
+    status = ma.fields.Integer()
+    detail = ma.fields.String()
+    instance = ma.fields.String()
+    parameter = ma.fields.String(metadata={"description": "The request parameter at fault, if any."})
+    request_id = ma.fields.String()
+
 
 # Framework errors by status, as our own Problem types.
 BY_STATUS: dict[int, type[errors.Problem]] = {
