@@ -37,7 +37,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check opendata tests scripts wsgi.py
 	$(BIN)/mypy opendata/periods.py opendata/catalog opendata/query opendata/exports opendata/ckan \
 		opendata/errors.py opendata/config.py opendata/service.py opendata/schemaorg.py opendata/metadata.py \
-		opendata/publish opendata/views opendata/atomic.py opendata/numbers.py opendata/api/resource_openapi.py
+		opendata/publish opendata/views opendata/atomic.py opendata/numbers.py opendata/api/resource_openapi.py \
+		opendata/check opendata/importer
 	$(BIN)/lint-imports
 
 format: $(STAMP)

@@ -133,6 +133,32 @@ SETTINGS: tuple[Setting, ...] = (
         "CKAN organization the datasets are pushed into.",
     ),
     Setting("CKAN_TIMEOUT", 30, "Seconds each CKAN API call may take."),
+    Setting(
+        "CHECK_MAX_UPLOAD_BYTES",
+        20 * 1024 * 1024,
+        "Largest file `opendata check` and POST /api/v1/check accept, in bytes; larger is a 413.",
+    ),
+    Setting(
+        "CHECK_MAX_CELLS",
+        3_000_000,
+        "Most non-empty cells read from one file (all sheets); more is a 413, read no further.",
+    ),
+    Setting(
+        "CHECK_MAX_WEB_CELLS",
+        500_000,
+        "Most filled cells POST /api/v1/check and /check read (a request must end well inside the "
+        "worker timeout); the CLI reads up to CHECK_MAX_CELLS.",
+    ),
+    Setting(
+        "CHECK_MAX_UNZIPPED_BYTES",
+        300 * 1024 * 1024,
+        "Most bytes an .xlsx may declare once unzipped (its parts' sizes summed); more is refused.",
+    ),
+    Setting(
+        "CHECK_MAX_ZIP_RATIO",
+        200,
+        "Highest unzipped/zipped size ratio of any part of an .xlsx; higher is refused as a zip bomb.",
+    ),
 )
 
 

@@ -146,6 +146,42 @@ class CkanError(Problem):
     slug, title, status = "ckan-error", "CKAN error", 502
 
 
+class UploadProblem(Problem):
+    """A file given to `opendata check` or POST /api/v1/check cannot be read safely (opendata.check)."""
+
+    slug, title, status = "unreadable-file", "File cannot be read", 422
+
+
+class FileTooLarge(UploadProblem):
+    slug, title, status = "file-too-large", "File too large", 413
+
+
+class TooManyCells(UploadProblem):
+    slug, title, status = "too-many-cells", "Too many cells", 413
+
+
+class UnsupportedFile(UploadProblem):
+    slug, title, status = "unsupported-file", "Not a spreadsheet this service reads", 415
+
+
+class UnsafeFile(UploadProblem):
+    """Zip bombs and XML entity declarations: refused before any parser expands them."""
+
+    slug, title = "unsafe-file", "File refused as unsafe"
+
+
+class MacroFile(UploadProblem):
+    slug, title = "macro-file", "Workbook contains macros"
+
+
+class EncryptedFile(UploadProblem):
+    slug, title = "encrypted-file", "Workbook is password-protected"
+
+
+class CorruptFile(UploadProblem):
+    slug, title = "corrupt-file", "File is damaged"
+
+
 def all_problem_types() -> list[type[Problem]]:
     seen: list[type[Problem]] = []
     stack: list[type[Problem]] = [Problem]

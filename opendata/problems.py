@@ -40,6 +40,7 @@ BY_STATUS: dict[int, type[errors.Problem]] = {
     404: errors.NotFound,
     405: errors.MethodNotAllowed,
     406: errors.NotAcceptable,
+    413: errors.UploadTooLarge,
     414: errors.QueryTooLong,
 }
 
