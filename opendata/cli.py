@@ -116,6 +116,54 @@ def serve(packages_dir: Path | None, host: str, port: int, workers: int, no_publ
     run_gunicorn(target, host=host, port=port, workers=workers)
 
 
+@main.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (shape in the README).")
+def check(path: Path, lang: str, as_json: bool) -> None:
+    """Check an .xlsx, .csv or .tsv (or a data package folder) against the machine-readability rules.
+
+    Exit status 0 when every rule that could be judged passed, 1 when one failed or the file
+    could not be read.
+    """
+    from opendata.check.cli import run_check
+
+    try:
+        text, ok = run_check(path, lang, as_json, SETTINGS)
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    click.echo(text)
+    sys.exit(0 if ok else 1)
+
+
+@main.command(name="import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--sheet", "sheet_name", help="Sheet to import (default: the first).")
+@click.option("--name", required=True, help="Package name: lower-case ASCII words joined by '-'.")
+@click.option(
+    "--long/--wide",
+    "long",
+    default=None,
+    help="Reshape period columns to rows (default: when the columns are periods).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    help="Folder to write the package folder into (default: datapackages/).",
+)
+@click.option(
+    "--table", "table_index", default=1, show_default=True, help="Which table on the sheet, counting from 1."
+)
+def import_(
+    path: Path, sheet_name: str | None, name: str, long: bool | None, out_dir: Path | None, table_index: int
+) -> None:
+    """Turn a print-layout sheet into a draft data package (CSV, datapackage.json, Table Schema)."""
+    from opendata.importer.cli import run_import
+
+    run_import(path, sheet_name, name, long, out_dir, table_index, SETTINGS)
+
+
 from opendata.ckan.cli import ckan  # noqa: E402  (the `opendata ckan` sub-commands live with the CKAN code)
 
 main.add_command(ckan)

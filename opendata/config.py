@@ -93,6 +93,17 @@ SETTINGS: tuple[Setting, ...] = (
         1000,
         "Rows of each kind (added, removed, changed) a JSON diff lists; counts are complete.",
     ),
+    Setting(
+        "QUERY_TIME_LIMIT",
+        1000,
+        "Milliseconds a request's SQLite query may run; longer is stopped and answered 503 (0: no limit).",
+    ),
+    Setting("QUERY_RETRY_AFTER", 5, "Seconds a 503 for a stopped query tells clients to wait (Retry-After)."),
+    Setting(
+        "CURSOR_SECRET",
+        "",
+        "Key signing paging cursors (HMAC-SHA256); empty: a random key generated once in CACHE_DIR.",
+    ),
     Setting("WEB_PREVIEW_ROWS", 20, "Rows per page of a dataset page's table preview."),
     Setting("WEB_PREVIEW_PAGES", 50, "Pages a preview walks before pointing to the downloads and the API."),
     Setting(
@@ -131,6 +142,32 @@ SETTINGS: tuple[Setting, ...] = (
         "CKAN organization the datasets are pushed into.",
     ),
     Setting("CKAN_TIMEOUT", 30, "Seconds each CKAN API call may take."),
+    Setting(
+        "CHECK_MAX_UPLOAD_BYTES",
+        20 * 1024 * 1024,
+        "Largest file `opendata check` and POST /api/v1/check accept, in bytes; larger is a 413.",
+    ),
+    Setting(
+        "CHECK_MAX_CELLS",
+        3_000_000,
+        "Most non-empty cells read from one file (all sheets); more is a 413, read no further.",
+    ),
+    Setting(
+        "CHECK_MAX_WEB_CELLS",
+        500_000,
+        "Most filled cells POST /api/v1/check and /check read (a request must end well inside the "
+        "worker timeout); the CLI reads up to CHECK_MAX_CELLS.",
+    ),
+    Setting(
+        "CHECK_MAX_UNZIPPED_BYTES",
+        300 * 1024 * 1024,
+        "Most bytes an .xlsx may declare once unzipped (its parts' sizes summed); more is refused.",
+    ),
+    Setting(
+        "CHECK_MAX_ZIP_RATIO",
+        200,
+        "Highest unzipped/zipped size ratio of any part of an .xlsx; higher is refused as a zip bomb.",
+    ),
 )
 
 

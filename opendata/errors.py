@@ -132,6 +132,12 @@ class QueryTooLong(Problem):
     slug, title, status = "query-too-long", "Query string too long", 414
 
 
+class QueryTimeout(Problem):
+    """A query ran past the QUERY_TIME_LIMIT setting; `retry_after` (seconds) becomes Retry-After."""
+
+    slug, title, status = "query-timeout", "Query took too long", 503
+
+
 class InternalError(Problem):
     slug, title, status = "internal-error", "Internal server error", 500
 
@@ -146,6 +152,42 @@ class CkanError(Problem):
     """CKAN could not be reached or refused a call (raised by opendata.ckan)."""
 
     slug, title, status = "ckan-error", "CKAN error", 502
+
+
+class UploadProblem(Problem):
+    """A file given to `opendata check` or POST /api/v1/check cannot be read safely (opendata.check)."""
+
+    slug, title, status = "unreadable-file", "File cannot be read", 422
+
+
+class FileTooLarge(UploadProblem):
+    slug, title, status = "file-too-large", "File too large", 413
+
+
+class TooManyCells(UploadProblem):
+    slug, title, status = "too-many-cells", "Too many cells", 413
+
+
+class UnsupportedFile(UploadProblem):
+    slug, title, status = "unsupported-file", "Not a spreadsheet this service reads", 415
+
+
+class UnsafeFile(UploadProblem):
+    """Zip bombs and XML entity declarations: refused before any parser expands them."""
+
+    slug, title = "unsafe-file", "File refused as unsafe"
+
+
+class MacroFile(UploadProblem):
+    slug, title = "macro-file", "Workbook contains macros"
+
+
+class EncryptedFile(UploadProblem):
+    slug, title = "encrypted-file", "Workbook is password-protected"
+
+
+class CorruptFile(UploadProblem):
+    slug, title = "corrupt-file", "File is damaged"
 
 
 def all_problem_types() -> list[type[Problem]]:

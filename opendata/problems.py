@@ -40,6 +40,7 @@ BY_STATUS: dict[int, type[errors.Problem]] = {
     404: errors.NotFound,
     405: errors.MethodNotAllowed,
     406: errors.NotAcceptable,
+    413: errors.UploadTooLarge,
     414: errors.QueryTooLong,
 }
 
@@ -52,6 +53,8 @@ def render(problem: errors.Problem) -> Response:
     response = Response(orjson.dumps(body), status=problem.status, mimetype=PROBLEM_JSON)
     if isinstance(problem, errors.MethodNotAllowed) and "allow" in problem.extra:
         response.headers["Allow"] = ", ".join(problem.extra.pop("allow"))
+    if "retry_after" in problem.extra:
+        response.headers["Retry-After"] = str(problem.extra["retry_after"])
     return response
 
 

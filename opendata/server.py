@@ -24,8 +24,21 @@ class Server(BaseApplication):
         return create_app()
 
 
+# gunicorn's own request limits, answered with its HTML page before the app sees the request.
+# They are set above the service's own limits, so the service answers in its own shape: its
+# default 4,094-byte request line refused a 4,097-byte query string with an HTML 414 where
+# MAX_QUERY_STRING (4,096) should answer a problem+json 414. 8,190 is gunicorn's largest
+# request line; header counts and sizes stay generous but bounded.
+REQUEST_LIMITS: dict[str, int] = {
+    "limit_request_line": 8190,
+    "limit_request_fields": 100,
+    "limit_request_field_size": 8190,
+}
+
+
 def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
     return {
+        **REQUEST_LIMITS,
         "bind": f"{host}:{port}",
         "workers": workers,
         # Sync workers: with keep-alive clients, threaded workers here left one process idle.

@@ -24,6 +24,7 @@ from opendata.exports.files import Downloads
 from opendata.periods import fiscal_year_bounds
 from opendata.publish.registry import Registry
 from opendata.publish.releases import Release
+from opendata.query.cursors import cursor_secret
 from opendata.query.engine import Engine
 from opendata.query.store import Store, quote
 from opendata.query.summary import Summaries
@@ -32,8 +33,9 @@ from opendata.query.summary import Summaries
 class DataService:
     def __init__(self, registry: Registry, settings: dict[str, Any]) -> None:
         self.registry = registry
-        self.store = Store()
-        self.engine = Engine(self.store, settings["COUNT_CACHE_SIZE"])
+        self.store = Store(settings["QUERY_TIME_LIMIT"], settings["QUERY_RETRY_AFTER"])
+        secret = cursor_secret(settings["CURSOR_SECRET"], Path(settings["CACHE_DIR"]))
+        self.engine = Engine(self.store, settings["COUNT_CACHE_SIZE"], secret)
         self.downloads = Downloads()
         self.summaries = Summaries(
             self.store,

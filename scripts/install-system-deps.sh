@@ -2,12 +2,14 @@
 # Install the Debian packages a part of the project needs; safe to run again.
 #   python-venv  the venv module Debian ships separately
 #   browser      Chromium for the browser tests
+#   office       LibreOffice Calc, which opens the CSV corpus in tests/test_csv_corpus.py
 set -euo pipefail
 need=()
 for part in "$@"; do
   case "$part" in
     python-venv) need+=(python3-venv) ;;
     browser) command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-noto-cjk) ;;
+    office) command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc) ;;
     *) echo "install-system-deps: unknown part '$part'" >&2; exit 2 ;;
   esac
 done

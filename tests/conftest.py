@@ -92,3 +92,19 @@ class ClosingClient(FlaskClient):
 def client(app):
     app.test_client_class = ClosingClient
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def sample_app(tmp_path_factory):
+    """An app over the test package tests/crafted.py writes (every field type), not the shipped data."""
+    from tests.crafted import write_sample_package
+
+    root = tmp_path_factory.mktemp("sample")
+    write_sample_package(root / "packages")
+    return published_app(root / "packages", root)
+
+
+@pytest.fixture
+def sample_client(sample_app):
+    sample_app.test_client_class = ClosingClient
+    return sample_app.test_client()

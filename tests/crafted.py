@@ -16,12 +16,14 @@ def write_package(
     fields: list[dict[str, Any]],
     rows: list[list[Any]],
     primary_key: list[str] | None = None,
+    lineterminator: str = "\n",
 ) -> Path:
+    """A package of one resource; with CR in a cell, pass lineterminator="\r\n" so it is quoted."""
     directory = root / name
     (directory / "data").mkdir(parents=True)
     data = directory / "data" / f"{name}.csv"
     with data.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
+        writer = csv.writer(handle, lineterminator=lineterminator)
         writer.writerow([f["name"] for f in fields])
         writer.writerows(rows)
     schema: dict[str, Any] = {"fields": fields, "missingValues": [""]}
@@ -75,3 +77,33 @@ def write_not_cp932_package(root: Path) -> Path:
     """A package whose row 3 holds 𠮷 (U+20BB7), which CP932 cannot; 髙 (an IBM extension) it can."""
     fields = [{"name": "id", "type": "integer"}, {"name": "name", "type": "string"}]
     return write_package(root, "not-cp932", fields, [[1, "髙橋"], [2, "𠮷野家"]], ["id"])
+
+
+# A statistics-like table with a field of every type the query parser treats differently
+# (test data, not from the report): the bad-input, cursor and OpenAPI tests use it, so they
+# do not depend on the shipped packages' fields.
+SAMPLE_FIELDS = [
+    {"name": "id", "type": "integer", "title": "番号", "constraints": {"required": True}},
+    {"name": "fiscal_year", "type": "integer", "title": "年度"},
+    {"name": "page", "type": "integer", "title": "ページ"},
+    {"name": "indicator", "type": "string", "title": "指標"},
+    {"name": "value", "type": "number", "title": "値"},
+    {"name": "as_of_date", "type": "date", "title": "時点"},
+    {
+        "name": "figure_type",
+        "type": "string",
+        "title": "種別",
+        "constraints": {"enum": ["actual", "approximate", "planned", "target"]},
+    },
+    {"name": "is_partial", "type": "boolean", "title": "部分"},
+]
+SAMPLE_ROWS = [
+    [i, 2016 + i % 5, 1 + i % 20, f"指標 {i}", [12, 3.5, "", -7][i % 4], [f"{2017 + i % 5}-03-31", ""][i % 2],
+     ["actual", "approximate", "planned", "target"][i % 4], ["true", "false", ""][i % 3]]
+    for i in range(1, 31)
+]  # fmt: skip
+# Every as-of date is the last day of its row's fiscal year, so the package passes validation.
+
+
+def write_sample_package(root: Path) -> Path:
+    return write_package(root, "sample", SAMPLE_FIELDS, SAMPLE_ROWS, ["id"])

@@ -81,9 +81,10 @@ def test_the_catalog_filters_by_publisher(client, publisher, names):
     assert f"publisher={publisher}" in body["links"]["self"]
 
 
-def test_an_unknown_publisher_filter_is_a_400_naming_it(client):
+def test_an_unknown_publisher_filter_is_a_404_naming_it(client):
     response = client.get("/api/v1/datasets?publisher=nobody")
-    assert response.status_code == 400 and response.get_json()["parameter"] == "publisher"
+    assert response.status_code == 404 and response.get_json()["parameter"] == "publisher"
+    assert "kanagawa-prefecture" in response.get_json()["detail"]
 
 
 def test_each_publisher_has_a_web_page_linked_from_its_datasets(client):

@@ -287,7 +287,17 @@ ODD = [
     "%00",
     "é",
 ]
-PARAMETERS = ["group_by", "measures", "sort", "limit", "offset", "pivot", "facet"]
+PARAMETERS = [
+    "group_by",
+    "measures",
+    "sort",
+    "limit",
+    "offset",
+    "pivot",
+    "facet",
+    "fiscal_year",
+    "as_of__gte",
+]
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from marshmallow import RAISE
 from opendata.api.http import file_etag, not_modified, not_modified_response
 from opendata.api.schemas import CatalogQuery, DatasetDetail, DatasetList, ResourceDetail
 from opendata.context import api_url, json_response, release, service
-from opendata.errors import InvalidParameter, PublisherNotFound, all_problem_types
+from opendata.errors import PublisherNotFound, all_problem_types
 from opendata.views import representations as rep
 
 blp = Blueprint("datasets", __name__, url_prefix="/api/v1", description="The catalog of data packages.")
@@ -55,6 +55,7 @@ class Problems(MethodView):
 class Datasets(MethodView):
     @blp.arguments(CatalogQuery, location="query", unknown=RAISE, as_kwargs=True)
     @blp.response(200, DatasetList)
+    @blp.alt_response(404, response="NOT_FOUND")
     def get(
         self,
         q: str = "",
@@ -90,8 +91,9 @@ def _published_by(key: str) -> set[str]:
         return {p.name for p in service().publisher(key)[1]}
     except PublisherNotFound:
         known = ", ".join(p.slug for p, _ in service().publishers())
-        raise InvalidParameter(
-            f"publisher: no publisher {key!r}; there are: {known}", parameter="publisher"
+        # A 404 like /publishers/{name}: the value is well formed, it names nobody.
+        raise PublisherNotFound(
+            f"publisher: no publisher {key!r}; there are: {known or 'none'}", parameter="publisher"
         ) from None
 
 

@@ -13,7 +13,10 @@ from flask_compress import Compress
 from opendata import errors
 from opendata.catalog.models import Package
 from opendata.context import RELEASE_KEY
+from opendata.query.params import single_values
 
+# CKAN's action API keeps CKAN's rules (a repeated parameter is a list there).
+CKAN_PATHS = ("/api/3/", "/api/action/")
 EXPOSED = "Link, ETag, X-Total-Count, X-Request-Id, Content-Disposition"
 ENCODING_SUFFIXES = (":gzip", ":br", ":deflate", ":zstd")
 compress = Compress()
@@ -96,6 +99,8 @@ def init_app(app: Flask) -> None:
             raise errors.QueryTooLong(
                 f"the query string is over {current_app.config['MAX_QUERY_STRING']} bytes"
             )
+        if not (request.path + "/").startswith(CKAN_PATHS):
+            single_values(request.args.to_dict(flat=False))
 
     @app.after_request
     def finish(response: Response) -> Response:

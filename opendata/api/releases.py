@@ -53,12 +53,14 @@ class Releases(MethodView):
         },
         responses={
             "201": {"description": "Published: the new release (or the current one, when unchanged)"},
-            "401": {"$ref": "#/components/responses/UNAUTHORIZED"},
-            "403": {"$ref": "#/components/responses/FORBIDDEN"},
-            "413": {"$ref": "#/components/responses/REQUEST_ENTITY_TOO_LARGE"},
-            "422": {"$ref": "#/components/responses/UNPROCESSABLE_ENTITY"},
         },
     )
+    # Registered as alternative responses, so each problem response exists in the components.
+    @blp.alt_response(400, response="BAD_REQUEST")
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def post(self, name: str) -> Response:
         """Publish a new release from a zipped data package (Authorization: Bearer <publisher token>)"""
         config = current_app.config

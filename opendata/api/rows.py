@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from urllib.parse import quote as url_quote
 from urllib.parse import urlencode
 
@@ -12,6 +13,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from opendata.api.http import file_etag, not_modified, not_modified_response, query_etag
+from opendata.api.resource_openapi import resource_document
 from opendata.api.schemas import CsvQuery, RowsPage
 from opendata.catalog.models import Package, Resource
 from opendata.context import api_url, json_response, release, service
@@ -29,24 +31,34 @@ blp = Blueprint(
 
 CSV_PARAMETERS = frozenset(CsvQuery().fields)
 FILTER_DOC = (
-    "Filter on any field: `field=value` (equality) or `field__op=value` with op one of eq, ne, gt, gte, lt, "
-    "lte, in (comma-separated), notin, contains (text), isnull (true/false). Values are typed by the "
-    "schema; an unknown field, operator or parameter is a 400."
+    "Filters on any field, one query parameter each: `field=value` (equality) or `field__op=value` with op "
+    "one of eq, ne, gt, gte, lt, lte, in and notin (comma-separated values), contains (text fields) and "
+    "isnull (true or false). Values are typed by the schema and checked against its enum; an unknown "
+    "field, operator or parameter is a 400. Each resource's own OpenAPI document "
+    "(`…/resources/{resource}/openapi.json`) lists its fields, types, operators and enums."
 )
 QUERY_PARAMETERS = [
     {
         "in": "query",
         "name": "sort",
         "schema": {"type": "string"},
-        "description": "Comma-separated fields; a leading minus sorts descending, e.g. `-fiscal_year,total`.",
+        "description": "Comma-separated field names; a leading minus sorts descending, e.g. "
+        "`-fiscal_year,total`. Each field at most once.",
     },
     {
         "in": "query",
         "name": "fields",
         "schema": {"type": "string"},
-        "description": "Comma-separated fields to return.",
+        "description": "Comma-separated names of the fields to return, in that order.",
     },
-    {"in": "query", "name": "{field}[__{op}]", "schema": {"type": "string"}, "description": FILTER_DOC},
+    {
+        "in": "query",
+        "name": "filters",
+        "schema": {"type": "object", "additionalProperties": {"type": "string"}},
+        "style": "form",
+        "explode": True,
+        "description": FILTER_DOC,
+    },
 ]
 PAGE_PARAMETERS = [
     {
@@ -59,9 +71,34 @@ PAGE_PARAMETERS = [
         "in": "query",
         "name": "cursor",
         "schema": {"type": "string"},
-        "description": "The `next` value of the previous page.",
+        "description": "The `next` value of the previous page of the same query (signed; opaque).",
     },
 ]
+ROWS_HEADERS = {
+    "X-Total-Count": {"schema": {"type": "integer"}, "description": "Rows matching the filters."},
+    "ETag": {"schema": {"type": "string"}},
+    "Link": {
+        "schema": {"type": "string"},
+        "description": '`rel="next"` (when there is more) and `rel="describedby"`.',
+    },
+}
+CSV_CONTENT = {"content": {"text/csv": {"schema": {"type": "string"}}}}
+CSV_HEADERS = {
+    "Content-Disposition": {"schema": {"type": "string"}, "description": "RFC 6266 file name, UTF-8."},
+    "ETag": {"schema": {"type": "string"}},
+    "Link": {"schema": {"type": "string"}, "description": '`rel="describedby"`: the datapackage.json.'},
+}
+
+
+def documented_errors(*statuses: int):
+    """Document 304 and these error statuses, each as its problem+json component response."""
+
+    def decorate(view):
+        for status in statuses:
+            view = blp.alt_response(status, response=HTTPStatus(status).name)(view)
+        return blp.alt_response(304, description="Not modified")(view)
+
+    return decorate
 
 
 FACET_PARAMETER = {
@@ -120,15 +157,9 @@ def content_disposition(filename: str, fallback: str) -> str:
 
 @blp.route("/rows")
 class Rows(MethodView):
-    @blp.doc(
-        parameters=[*QUERY_PARAMETERS, *PAGE_PARAMETERS, FACET_PARAMETER],
-        responses={
-            "200": {"description": "A page of rows", "content": {"application/json": {"schema": RowsPage}}},
-            "304": {"description": "Not modified"},
-            "400": {"$ref": "#/components/responses/BAD_REQUEST"},
-            "404": {"$ref": "#/components/responses/NOT_FOUND"},
-        },
-    )
+    @blp.doc(parameters=[*QUERY_PARAMETERS, *PAGE_PARAMETERS, FACET_PARAMETER])
+    @blp.response(200, RowsPage, description="A page of rows", headers=ROWS_HEADERS)
+    @documented_errors(400, 404, 414, 503)
     def get(self, name: str, resource: str) -> Response:
         """Rows as JSON: filters, sort, field selection, keyset paging and the total count"""
         data = service()
@@ -169,16 +200,12 @@ class Rows(MethodView):
 @blp.route("/rows.csv")
 class RowsCsv(MethodView):
     @blp.arguments(CsvQuery, location="query", unknown="include", as_kwargs=True)
-    @blp.doc(
-        parameters=QUERY_PARAMETERS,
-        responses={
-            "200": {"description": "Every matching row as CSV, streamed", "content": {"text/csv": {}}},
-            "304": {"description": "Not modified"},
-            "400": {"$ref": "#/components/responses/BAD_REQUEST"},
-            "404": {"$ref": "#/components/responses/NOT_FOUND"},
-            "422": {"$ref": "#/components/responses/UNPROCESSABLE_ENTITY"},
-        },
+    @blp.doc(parameters=[{"in": "query", "schema": CsvQuery}, *QUERY_PARAMETERS])
+    @blp.response(
+        200, content_type="text/csv", description="Every matching row as CSV, streamed", headers=CSV_HEADERS
     )
+    @blp.doc(responses={200: CSV_CONTENT})
+    @documented_errors(400, 404, 414, 422, 503)
     def get(self, name: str, resource: str, **_: str) -> Response:
         """Every matching row as CSV, in UTF-8, UTF-8 with BOM or CP932 for Japanese Excel"""
         package, found = service().resource(name, resource, release())
@@ -209,13 +236,11 @@ class RowsCsv(MethodView):
 @blp.route("/download.csv")
 class Download(MethodView):
     @blp.arguments(CsvQuery, location="query", unknown=RAISE, as_kwargs=True)
-    @blp.doc(
-        responses={
-            "200": {"description": "The whole resource as a file", "content": {"text/csv": {}}},
-            "304": {"description": "Not modified"},
-            "404": {"$ref": "#/components/responses/NOT_FOUND"},
-        }
+    @blp.response(
+        200, content_type="text/csv", description="The whole resource as a file", headers=CSV_HEADERS
     )
+    @blp.doc(responses={200: CSV_CONTENT})
+    @documented_errors(400, 404, 422)
     def get(self, name: str, resource: str, **_: str) -> Response:
         """The whole resource as a file written at publish time (UTF-8 is the package's own file)"""
         package, found = service().resource(name, resource, release())
@@ -231,3 +256,17 @@ class Download(MethodView):
             f"{found.title}.csv", f"{package.name}_{found.name}.csv"
         )
         return response
+
+
+@blp.route("/openapi.json")
+class ResourceOpenApi(MethodView):
+    @blp.response(200, description="An OpenAPI 3.0 document")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, name: str, resource: str) -> Response:
+        """This resource's own OpenAPI document: every filter with its field's type, operators and enum"""
+        package, found = service().resource(name, resource, release())
+        config = current_app.config
+        document = resource_document(
+            package, found, max_page_size=config["MAX_PAGE_SIZE"], api_version=config["API_VERSION"]
+        )
+        return json_response(document)

@@ -6,6 +6,17 @@ import marshmallow as ma
 from marshmallow import RAISE, validate
 
 from opendata.exports.csv_export import ENCODINGS, NEWLINES
+from opendata.numbers import INT64_MAX, parse_int
+
+
+class AsciiInteger(ma.fields.Integer):
+    """An integer parameter read by the one parser: ASCII digits only (not `１０`, `1_0` or ` 1`)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return parse_int(value) if isinstance(value, str) else super()._deserialize(value, attr, data)
+        except ValueError as error:
+            raise ma.ValidationError(str(error)) from None
 
 
 class StrictQuery(ma.Schema):
@@ -22,13 +33,13 @@ class CatalogQuery(StrictQuery):
             "description": "Only datasets of this publisher (its name, kanagawa-prefecture, or its code)."
         }
     )
-    limit = ma.fields.Integer(
+    limit = AsciiInteger(
         load_default=20,
         validate=validate.Range(1, 100),
         metadata={"description": "Datasets per page (1-100)."},
     )
-    offset = ma.fields.Integer(
-        load_default=0, validate=validate.Range(0), metadata={"description": "Datasets to skip."}
+    offset = AsciiInteger(
+        load_default=0, validate=validate.Range(0, INT64_MAX), metadata={"description": "Datasets to skip."}
     )
 
 

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from opendata.api.formats import ERRORS, attachment
 from opendata.api.http import not_modified, not_modified_response, query_etag
-from opendata.api.rows import CSV_PARAMETERS, FILTER_DOC, _csv_format
+from opendata.api.rows import CSV_PARAMETERS, QUERY_PARAMETERS, _csv_format
 from opendata.catalog.models import Package, Resource
 from opendata.context import api_url, json_response, release, service
 from opendata.formats import registry
@@ -57,7 +57,7 @@ PARAMETERS = [
     },
     {"in": "query", "name": "limit", "schema": {"type": "integer", "minimum": 1}},
     {"in": "query", "name": "offset", "schema": {"type": "integer", "minimum": 0}},
-    {"in": "query", "name": "{field}[__{op}]", "schema": {"type": "string"}, "description": FILTER_DOC},
+    *(p for p in QUERY_PARAMETERS if isinstance(p, dict) and p.get("name") == "filters"),  # the rows' filters
 ]
 
 

@@ -4,7 +4,8 @@ A resource declares arithmetic rules in `reportChecks`: `sum` and `ordered` comp
 one row (a wide table), `sum-of-rows` compares rows named by a key, and `sum-long` and
 `ordered-long` do the same for a long table, where each observation is a row and one column
 (the category) says which part it is, within each group of rows sharing the `by` columns;
-`one-label` keeps each category's identifier and printed label paired.
+`one-label` keeps each category's identifier and printed label paired; `printed-total` holds
+the totals a printed table showed (written by `opendata import`) and sums the rows they cover.
 The calendar rules and the local government code's check digit apply wherever a resource
 has the conventional columns, so a new table gets them by naming its columns the same way.
 """
@@ -81,6 +82,29 @@ def check_ordered(rule: dict[str, Any], rows: list[Row]) -> Iterator[Finding]:
             yield Finding("ordered", f"{lower} ({low:g}) is greater than {upper} ({high:g})", number, lower)
 
 
+def check_printed_total(rule: dict[str, Any], rows: list[Row]) -> Iterator[Finding]:
+    """Totals the printed table showed, kept as figures rather than as data rows.
+
+    Each entry of `totals` is {"field", "where": {field: value}, "value", "label"}: the rows
+    matching `where` must add up to `value` in `field`. An importer turns a sheet's 合計
+    rows and columns into these, so the data holds only observations.
+    """
+    for total in rule.get("totals", []):
+        where = {k: str(v) for k, v in total.get("where", {}).items()}
+        field = total["field"]
+        matching = [row for row in rows if all(row.get(k) == v for k, v in where.items())]
+        actual = sum(_number(row.get(field)) or 0.0 for row in matching)
+        if not matching or abs(actual - float(total["value"])) > 1e-9:
+            place = ", ".join(f"{k}={v}" for k, v in where.items()) or "all rows"
+            yield Finding(
+                "printed-total",
+                f"{total.get('label', 'total')} ({place}) is printed as {total['value']:g} "
+                f"but the rows add up to {actual:g}",
+                None,
+                field,
+            )
+
+
 RULES: dict[str, Callable[[dict[str, Any], list[Row]], Iterator[Finding]]] = {
     "sum": check_sum,
     "sum-of-rows": check_sum_of_rows,
@@ -88,6 +112,7 @@ RULES: dict[str, Callable[[dict[str, Any], list[Row]], Iterator[Finding]]] = {
     "sum-long": check_sum_long,
     "ordered-long": check_ordered_long,
     "one-label": check_one_label,
+    "printed-total": check_printed_total,
 }
 
 

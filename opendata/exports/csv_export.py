@@ -1,8 +1,13 @@
 """CSV as a generator of byte chunks, in UTF-8, UTF-8 with BOM, or CP932.
 
 UTF-8 is the default and stays byte-faithful to the data. The two Excel flavours also
-neutralise text cells a spreadsheet would run as a formula, and CP932 refuses (rather than
-replaces) a character Shift_JIS cannot hold, naming the row and field.
+neutralise text cells (and header titles) a spreadsheet would run as a formula, and CP932
+refuses (rather than replaces) a character Shift_JIS cannot hold, naming the row and field.
+
+Every cell holding a carriage return, a line feed, a comma or a quote is quoted, whatever
+the line ends: csv.writer only quotes the characters of its own line terminator, so rows are
+always written with CRLF quoting and their terminator is put on afterwards. An unquoted CR
+is a row break to Excel and to Python's csv module alike.
 
 `csv_stream` serves rows of all fields from the lines the store rendered at build time
 (with these same converters), so an export costs one column read per row; a selection of
@@ -12,7 +17,6 @@ fields, or a flavour the store has no lines for, is converted cell by cell (`csv
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,7 +32,13 @@ if TYPE_CHECKING:
 ENCODINGS = {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "cp932": "cp932", "shift_jis": "cp932"}
 EXCEL_ENCODINGS = {"utf-8-sig", "cp932"}
 NEWLINES = {"lf": "\n", "crlf": "\r\n"}
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+# LibreOffice runs " =1+1" as a formula when its CSV import trims spaces (found by experiment,
+# see the README), so a formula character after leading white space is neutralised too.
+FORMULA_STARTS = ("=", "+", "-", "@")
+LEADING_SPACE = " \t\r\n"
+# The terminator rows are written with, so that csv.writer quotes both CR and LF.
+QUOTING_TERMINATOR = "\r\n"
 CHARSET_LABELS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "cp932": "Windows-31J"}
 FLUSH_ROWS = 2000
 
@@ -58,15 +68,50 @@ class CsvFormat:
         return CHARSET_LABELS[self.encoding]
 
 
-def header_row(resource: Resource, names: Sequence[str], header: str) -> list[str]:
-    if header == "title":
-        return [(f.title if (f := resource.field(n)) else n) for n in names]
-    return list(names)
+def header_row(resource: Resource, names: Sequence[str], fmt: CsvFormat) -> list[str]:
+    row = list(names)
+    if fmt.header == "title":
+        row = [(f.title if (f := resource.field(n)) else n) for n in names]
+    return [neutralise(cell) for cell in row] if fmt.for_excel else row
 
 
 def neutralise(value: str) -> str:
-    """Prefix a formula-looking text cell with an apostrophe, as OWASP advises for CSV injection."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    """Prefix a formula-looking text cell with an apostrophe, as OWASP advises for CSV injection.
+
+    Full-width ＝＋－＠ are left alone: LibreOffice does not run them (see the README), and
+    Japanese tables write － for "none".
+    """
+    if value.startswith(FORMULA_PREFIXES) or value.lstrip(LEADING_SPACE).startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class RowLines:
+    """A file for csv.writer keeping each row as one string, quoted as if CRLF ended it."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.write = self.lines.append
+
+    def writer(self):
+        return csv.writer(self, lineterminator=QUOTING_TERMINATOR)
+
+    def take(self, terminator: str) -> str:
+        """The rows written so far, each ended by `terminator`; then forget them."""
+        if terminator == QUOTING_TERMINATOR:
+            text = "".join(self.lines)
+        else:
+            end = len(QUOTING_TERMINATOR)
+            text = "".join([line[:-end] + terminator for line in self.lines])
+        self.lines.clear()
+        return text
+
+    def texts(self) -> list[str]:
+        """Each row without its terminator; then forget them."""
+        end = len(QUOTING_TERMINATOR)
+        texts = [line[:-end] for line in self.lines]
+        self.lines.clear()
+        return texts
 
 
 def cell_converters(resource: Resource, names: Sequence[str], fmt: CsvFormat):
@@ -120,23 +165,18 @@ def csv_chunks(
     resource: Resource, names: Sequence[str], records: Iterable[Sequence[Any]], fmt: CsvFormat
 ) -> Iterator[bytes]:
     """The CSV, header first, in chunks of about FLUSH_ROWS rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator=fmt.line_terminator)
+    out = RowLines()
+    writer = out.writer()
     codec = "cp932" if fmt.encoding == "cp932" else "utf-8"
     converters = cell_converters(resource, names, fmt)
-    if fmt.encoding == "utf-8-sig":
-        buffer.write("\ufeff")
-    writer.writerow(header_row(resource, names, fmt.header))
-    pending = 0
+    bom = "\ufeff" if fmt.encoding == "utf-8-sig" else ""
+    writer.writerow(header_row(resource, names, fmt))
     for record in records:
         writer.writerow([convert(v) for convert, v in zip(converters, record, strict=True)])
-        pending += 1
-        if pending >= FLUSH_ROWS:
-            yield buffer.getvalue().encode(codec)
-            buffer.seek(0)
-            buffer.truncate()
-            pending = 0
-    tail = buffer.getvalue()
+        if len(out.lines) >= FLUSH_ROWS:
+            yield (bom + out.take(fmt.line_terminator)).encode(codec)
+            bom = ""
+    tail = bom + out.take(fmt.line_terminator)
     if tail:
         yield tail.encode(codec)
 
@@ -144,17 +184,15 @@ def csv_chunks(
 def stored_lines(resource: Resource, names: Sequence[str], fmt: CsvFormat) -> str | None:
     """SQL for the line the store rendered for each row in `fmt`, or None when it has none.
 
-    The store renders all fields, with LF quoting for plain UTF-8 and with CRLF quoting
-    and formula neutralising for the Excel flavours (the text of utf-8-sig and cp932 is the
-    same). Any other choice of fields or line ends is converted per cell.
+    The store renders all fields without a terminator, quoted for either line end: plain
+    for UTF-8, with formula neutralising for the Excel flavours (the text of utf-8-sig and
+    cp932 is the same). A choice of fields is converted per cell.
     """
     if tuple(names) != resource.field_names:
         return None
-    if not fmt.for_excel and fmt.line_terminator == "\n":
+    if not fmt.for_excel:
         return quote(ROW_CSV)
-    if fmt.for_excel and fmt.line_terminator == "\r\n":
-        return f"ifnull({quote(ROW_CSV_EXCEL)}, {quote(ROW_CSV)})"
-    return None
+    return f"ifnull({quote(ROW_CSV_EXCEL)}, {quote(ROW_CSV)})"
 
 
 def csv_stream(
@@ -166,7 +204,7 @@ def csv_stream(
     first one Shift_JIS cannot hold: a response's status cannot change once it streams.
     """
     names = list(query.fields or resource.field_names)
-    header = header_row(resource, names, fmt.header)
+    header = header_row(resource, names, fmt)
     column = stored_lines(resource, names, fmt)
     if fmt.encoding == "cp932":
         find_unencodable(resource, names, [], header)
@@ -192,12 +230,11 @@ def _line_chunks(
     batches: Iterable[list[tuple[bytes]]], header: Sequence[str], fmt: CsvFormat
 ) -> Iterator[bytes]:
     """The header, then each batch of stored UTF-8 lines joined by the line terminator."""
-    buffer = io.StringIO()
-    if fmt.encoding == "utf-8-sig":
-        buffer.write("\ufeff")
-    csv.writer(buffer, lineterminator=fmt.line_terminator).writerow(header)
+    out = RowLines()
+    out.writer().writerow(header)
+    bom = "\ufeff" if fmt.encoding == "utf-8-sig" else ""
     transcode = fmt.encoding == "cp932"
-    pending = buffer.getvalue().encode("cp932" if transcode else "utf-8")
+    pending = (bom + out.take(fmt.line_terminator)).encode("cp932" if transcode else "utf-8")
     end = fmt.line_terminator.encode()
     for batch in batches:
         data = end.join([record[0] for record in batch]) + end

@@ -23,13 +23,14 @@ from typing import Any
 import orjson
 from flask import Blueprint, Response, current_app, request
 
-from opendata import __version__
+from opendata import __version__, errors
 from opendata.harvest import search
 from opendata.harvest.catalog import HarvestCatalog
 from opendata.harvest.errors import (
     ActionError,
     BadRequest,
     InternalError,
+    MethodNotAllowed,
     NotAuthorized,
     NotFound,
     ValidationError,
@@ -278,11 +279,17 @@ def base_url() -> str:
     return (current_app.config.get("BASE_URL") or request.host_url).rstrip("/")
 
 
-@bp.route("/api/3/action/<name>", methods=["GET", "POST"])
-@bp.route("/api/action/<name>", methods=["GET", "POST"])
+# Every method reaches the view, so a PUT or a TRACE is answered in CKAN's envelope too.
+METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "TRACE", "CONNECT", "PROPFIND"]
+
+
+@bp.route("/api/3/action/<name>", methods=METHODS)
+@bp.route("/api/action/<name>", methods=METHODS)
 def call(name: str) -> Response:
     root = base_url()
     try:
+        if request.method not in ("GET", "HEAD", "POST"):
+            raise MethodNotAllowed(request.method)
         function = ACTIONS.get(name)
         if function is None:
             if WRITE_ACTION.search(name):
@@ -297,3 +304,23 @@ def call(name: str) -> Response:
         internal = InternalError()
         return envelope(name, root, internal.status, success=False, error=internal.error())
     return envelope(name, root, 200, success=True, result=result)
+
+
+@bp.route("/api/3", methods=METHODS)
+@bp.route("/api/3/<path:rest>", methods=METHODS)
+@bp.route("/api/action", methods=METHODS)
+@bp.route("/api/action/<path:rest>", methods=METHODS)
+def elsewhere(rest: str = "") -> Response:
+    """Anything else under CKAN's API paths: a 404 in CKAN's envelope, not a web page."""
+    error = NotFound(f"nothing at {request.path}; actions are at /api/3/action/<name>")
+    return envelope("package_list", base_url(), error.status, success=False, error=error.error())
+
+
+@bp.errorhandler(errors.Problem)
+def problem(error: errors.Problem) -> Response:
+    """A service-wide check (an over-long query string) failing here answers as CKAN does."""
+    body = {
+        "__type": "Bad Request" if error.status < 500 else "Internal Server Error",
+        "message": error.detail,
+    }
+    return envelope("package_list", base_url(), error.status, success=False, error=body)

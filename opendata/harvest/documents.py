@@ -20,6 +20,7 @@ from opendata.harvest import dcat, records
 from opendata.harvest.changes import parse_time
 from opendata.harvest.records import Published
 from opendata.metadata import Publishing
+from opendata.numbers import parse_int
 from opendata.views.representations import dataset_detail
 
 bp = Blueprint("dcat", __name__)
@@ -54,9 +55,10 @@ def catalog_arguments() -> tuple[int, Any]:
             raise errors.UnknownParameter(
                 f"{name}: not a parameter here; use {', '.join(CATALOG_PARAMETERS)}", parameter=name
             )
-    raw_page = request.args.get("page", "1")
-    if not raw_page.isdigit() or int(raw_page) < 1:
-        raise errors.InvalidParameter("page: must be a whole number from 1", parameter="page")
+    try:
+        page = parse_int(request.args.get("page", "1"), minimum=1)
+    except ValueError:
+        raise errors.InvalidParameter("page: must be a whole number from 1", parameter="page") from None
     since = None
     if request.args.get("modified_since"):
         since = parse_time(request.args["modified_since"])
@@ -65,7 +67,7 @@ def catalog_arguments() -> tuple[int, Any]:
                 "modified_since: use an ISO 8601 date or date-time, e.g. 2026-01-31T00:00:00Z",
                 parameter="modified_since",
             )
-    return int(raw_page), since
+    return page, since
 
 
 @bp.get(f"/catalog.<{EXTENSIONS}:extension>")

@@ -36,6 +36,13 @@ class NotFound(ActionError):
         super().__init__(f"Not found: {what}" if what else "Not found")
 
 
+class MethodNotAllowed(ActionError):
+    status = 405
+
+    def __init__(self, method: str) -> None:
+        super().__init__(f"Bad request - {method} is not allowed; the action API takes GET or POST")
+
+
 class NotAuthorized(ActionError):
     status, type_name = 403, "Authorization Error"
 

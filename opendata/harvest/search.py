@@ -29,6 +29,7 @@ from opendata.catalog.search import fold
 from opendata.harvest.catalog import Entry
 from opendata.harvest.changes import parse_time
 from opendata.harvest.errors import SearchQueryError, ValidationError
+from opendata.numbers import parse_int
 
 ROWS_DEFAULT, ROWS_MAX = 10, 1000
 FACET_FIELDS = ("organization", "tags", "license_id", "res_format", "groups")
@@ -46,6 +47,9 @@ DATE_FIELDS = ("metadata_modified", "metadata_created")
 NUMBER_FIELDS = ("num_resources", "num_tags")
 SORT_FIELDS = ("id", "name", "title_string", "title", "metadata_modified", "metadata_created", "score",
                *NUMBER_FIELDS)  # fmt: skip
+# Parentheses and NOTs nest at most this deep: a parser (and the predicate it builds) recurses
+# once per level, and a thousand levels would exhaust Python's stack.
+MAX_DEPTH = 32
 UNITS = {"SECOND": "seconds", "MINUTE": "minutes", "HOUR": "hours", "DAY": "days", "WEEK": "weeks"}
 
 Doc = dict[str, Any]
@@ -134,6 +138,7 @@ class _Parser:
         self.position = 0
         self.now = now
         self.title_terms: list[str] = []
+        self.depth = 0
 
     def parse(self) -> Predicate:
         predicate = self.conjunction()
@@ -164,17 +169,14 @@ class _Parser:
 
     def unary(self) -> Predicate:
         token = self.peek()
-        if token == "NOT":
-            self.position += 1
-            inner = self.unary()
-            return lambda doc: not inner(doc)
-        if token == "(":
-            self.position += 1
-            inner = self.conjunction()
-            if self.peek() != ")":
-                raise SearchQueryError("missing )")
-            self.position += 1
-            return inner
+        if token in ("NOT", "("):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise SearchQueryError(f"parentheses and NOT nest more than {MAX_DEPTH} deep")
+            try:
+                return self.negation() if token == "NOT" else self.group()
+            finally:
+                self.depth -= 1
         if token is None or token in (")", "OR"):
             raise SearchQueryError(f"unexpected {token or 'end of query'!r}")
         self.position += 1
@@ -182,6 +184,19 @@ class _Parser:
             inner = self.term(token[1:])
             return (lambda doc: not inner(doc)) if token[0] == "-" else inner
         return self.term(token)
+
+    def negation(self) -> Predicate:
+        self.position += 1
+        inner = self.unary()
+        return lambda doc: not inner(doc)
+
+    def group(self) -> Predicate:
+        self.position += 1
+        inner = self.conjunction()
+        if self.peek() != ")":
+            raise SearchQueryError("missing )")
+        self.position += 1
+        return inner
 
     def term(self, token: str) -> Predicate:
         name, _, value = (
@@ -251,13 +266,16 @@ class _Parser:
 
     def time(self, text: str) -> datetime:
         text = text.strip('"')
-        found = re.fullmatch(r"NOW(?:([+-])(\d+)(SECOND|MINUTE|HOUR|DAY|WEEK)S?)?(?:/(DAY|HOUR))?", text)
+        found = re.fullmatch(r"NOW(?:([+-])([0-9]+)(SECOND|MINUTE|HOUR|DAY|WEEK)S?)?(?:/(DAY|HOUR))?", text)
         if found:
             sign, amount, unit, rounding = found.groups()
             when = self.now
             if amount:
-                step = timedelta(**{UNITS[unit]: int(amount)})
-                when = when + step if sign == "+" else when - step
+                try:
+                    step = timedelta(**{UNITS[unit]: int(amount)})
+                    when = when + step if sign == "+" else when - step
+                except OverflowError:
+                    raise SearchQueryError(f"date {text!r} is outside years 1-9999") from None
             if rounding == "DAY":
                 when = when.replace(hour=0, minute=0, second=0, microsecond=0)
             elif rounding == "HOUR":
@@ -281,9 +299,13 @@ def natural(params: dict[str, Any], key: str, default: int | None) -> int | None
     raw = params.get(key)
     if raw in (None, ""):
         return default
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raw = str(raw)  # a JSON body's number; 1e400 or 1.5 arrive as floats and are refused
+    if not isinstance(raw, str):
+        raise ValidationError({key: ["Invalid integer"]})
     try:
-        value = int(raw)
-    except (TypeError, ValueError):
+        value = parse_int(raw)
+    except ValueError:
         raise ValidationError({key: ["Invalid integer"]}) from None
     if value < 0:
         raise ValidationError({key: ["Must be a natural number"]})
@@ -324,7 +346,9 @@ def parse(params: dict[str, Any], now: datetime | None = None) -> Query:
     now = now or datetime.now(UTC).replace(tzinfo=None)
     filters = [str(params["fq"])] if params.get("fq") else []
     filters += _list(params.get("fq_list"), "fq_list")
-    parsers = [_Parser(text, now) for text in [str(params.get("q") or "*:*"), *filters] if text.strip()]
+    # A blank q (CKAN's search page sends "q= ") means everything, as in CKAN.
+    q = str(params.get("q") or "").strip() or "*:*"
+    parsers = [_Parser(text, now) for text in [q, *filters] if text.strip()]
     predicates = [p.parse() for p in parsers]
     raw_sort = str(params.get("sort") or "score desc, metadata_modified desc")
     facet_fields = tuple(_list(params.get("facet.field"), "facet.field"))

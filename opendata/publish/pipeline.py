@@ -66,6 +66,10 @@ STEPS = (
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 Hook = Callable[[str], None]
 
+# Bumped whenever the derived files of a release (store, downloads, zip) are written
+# differently, so a new build of the code never reuses a release folder built the old way.
+ARTEFACTS_FORMAT = 1
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -181,7 +185,7 @@ def _stage(source: Path, staging: Path | None, schemas_dir: Path | None) -> str:
     name = descriptor["name"]
     if schemas_dir is not None and (Path(schemas_dir) / name).is_dir():
         descriptor = built_descriptor(source, Path(schemas_dir))
-    sha = hashlib.sha256()
+    sha = hashlib.sha256(b"artefacts\0%d\0" % ARTEFACTS_FORMAT)
     for resource in descriptor.get("resources", []):
         relative = _relative_path(resource)
         target = source / relative if staging is None else staging / relative

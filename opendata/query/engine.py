@@ -5,9 +5,7 @@ Every value reaches SQLite as a bound parameter; identifiers come only from the 
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
+import itertools
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,7 +14,7 @@ from typing import Any
 import orjson
 
 from opendata.catalog.models import Package, Resource
-from opendata.errors import InvalidCursor
+from opendata.query.cursors import Cursors
 from opendata.query.params import LIST_OPERATORS, OPERATORS, RowQuery
 from opendata.query.store import ROW_JSON, Store, quote
 
@@ -41,6 +39,8 @@ class Page:
 class SortKey:
     expression: str
     descending: bool
+    kind: str = "integer"  # the Table Schema type of the values, to check cursors against
+    nullable: bool = False
 
 
 def where_clause(query: RowQuery) -> tuple[str, list[Any]]:
@@ -61,7 +61,7 @@ def where_clause(query: RowQuery) -> tuple[str, list[Any]]:
     return (" AND ".join(parts) or "1"), params
 
 
-def sort_keys(query: RowQuery, nullable: frozenset[str]) -> list[SortKey]:
+def sort_keys(resource: Resource, query: RowQuery, nullable: frozenset[str]) -> list[SortKey]:
     """Sort keys that never hold NULL, so keyset comparisons stay exact.
 
     A nullable column sorts as (column IS NOT NULL, column): nulls first ascending, last
@@ -71,7 +71,9 @@ def sort_keys(query: RowQuery, nullable: frozenset[str]) -> list[SortKey]:
     for s in query.sort:
         if s.field in nullable:
             keys.append(SortKey(f"({quote(s.field)} IS NOT NULL)", s.descending))
-        keys.append(SortKey(quote(s.field), s.descending))
+        field_ = resource.field(s.field)
+        kind = field_.type if field_ is not None else "string"
+        keys.append(SortKey(quote(s.field), s.descending, kind, s.field in nullable))
     tie_descending = keys[0].descending if keys else False
     keys.append(SortKey("_rowid", tie_descending))
     return keys
@@ -91,38 +93,6 @@ def after_clause(keys: list[SortKey], values: list[Any]) -> tuple[str, list[Any]
         ors.append("(" + " AND ".join(ands) + ")")
         params.extend(values[: i + 1])
     return "(" + " OR ".join(ors) + ")", params
-
-
-# -- cursors ------------------------------------------------------------------------
-
-
-def _shape(resource: Resource, query: RowQuery) -> str:
-    """What a cursor is only valid for: the same resource, sort and filters."""
-    text = json.dumps(
-        [resource.name, [(s.field, s.descending) for s in query.sort], query.filter_key()], default=str
-    )
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def encode_cursor(resource: Resource, query: RowQuery, values: list[Any]) -> str:
-    payload = orjson.dumps({"s": _shape(resource, query), "k": values})
-    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
-
-
-def decode_cursor(resource: Resource, query: RowQuery, token: str, width: int) -> list[Any]:
-    try:
-        payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        values = payload["k"]
-        shape = payload["s"]
-    except (ValueError, TypeError, KeyError):
-        raise InvalidCursor("cursor: not a cursor this API issued", parameter="cursor") from None
-    if shape != _shape(resource, query):
-        raise InvalidCursor(
-            "cursor: issued for a different sort or filter; start again without it", parameter="cursor"
-        )
-    if not isinstance(values, list) or len(values) != width:
-        raise InvalidCursor("cursor: not a cursor this API issued", parameter="cursor")
-    return values
 
 
 # -- execution ---------------------------------------------------------------------
@@ -148,9 +118,10 @@ class CountCache:
 
 
 class Engine:
-    def __init__(self, store: Store, count_cache_size: int = 4096) -> None:
+    def __init__(self, store: Store, count_cache_size: int = 4096, cursor_secret: bytes = b"") -> None:
         self.store = store
         self.counts = CountCache(count_cache_size)
+        self.cursors = Cursors(cursor_secret)
 
     def count(self, package: Package, resource: Resource, query: RowQuery) -> int:
         info = self.store.info(package, resource)
@@ -161,7 +132,8 @@ class Engine:
         if total is None:
             where, params = where_clause(query)
             sql = f"SELECT count(*) FROM {quote(resource.name)} WHERE {where}"
-            total = self.store.connection(package).execute(sql, params).fetchone()[0]
+            with self.store.time_limit():
+                total = self.store.connection(package).execute(sql, params).fetchone()[0]
             self.counts.put(key, total)
         return total
 
@@ -174,11 +146,14 @@ class Engine:
         exactly (see TableInfo.inexact) keep that Python path.
         """
         info = self.store.info(package, resource)
-        keys = sort_keys(query, info.nullable)
+        keys = sort_keys(resource, query, info.nullable)
         names = list(query.fields or resource.field_names)
         where, params = where_clause(query)
         if query.cursor:
-            after, after_params = after_clause(keys, decode_cursor(resource, query, query.cursor, len(keys)))
+            kinds = [(k.kind, k.nullable) for k in keys]
+            after, after_params = after_clause(
+                keys, self.cursors.decode(resource, query, query.cursor, kinds)
+            )
             where, params = f"{where} AND {after}", [*params, *after_params]
         key_columns = [k.expression for k in keys]
         sqlite_json = as_json
@@ -191,14 +166,15 @@ class Engine:
         select = ", ".join([*values, *key_columns])
         order = ", ".join(f"{k.expression} {'DESC' if k.descending else 'ASC'}" for k in keys)
         sql = f"SELECT {select} FROM {quote(resource.name)} WHERE {where} ORDER BY {order} LIMIT ?"
-        records = self.store.connection(package).execute(sql, [*params, query.limit + 1]).fetchall()
+        with self.store.time_limit():
+            records = self.store.connection(package).execute(sql, [*params, query.limit + 1]).fetchall()
         has_more = len(records) > query.limit
         if has_more:
             del records[query.limit :]
         width = len(values)
         next_cursor = None
         if has_more and records:
-            next_cursor = encode_cursor(resource, query, list(records[-1][width:]))
+            next_cursor = self.cursors.encode(resource, query, list(records[-1][width:]))
         total = self.count(package, resource, query)
         if sqlite_json:
             rows_json = b"[" + b",".join([record[0] for record in records]) + b"]"
@@ -215,26 +191,34 @@ class Engine:
         """Every matching row in the query's order, as lists of up to `batch` tuples of `columns`.
 
         `columns` are SQL expressions built by this package from the schema, never from a request.
+        The first batch is read before this returns, so a query over the time limit raises
+        QueryTimeout while a response's status can still say so; each later batch has the
+        time limit to itself.
         """
         info = self.store.info(package, resource)
-        keys = sort_keys(query, info.nullable)
+        keys = sort_keys(resource, query, info.nullable)
         where, params = where_clause(query)
         order = ", ".join(f"{k.expression} {'DESC' if k.descending else 'ASC'}" for k in keys)
         sql = f"SELECT {', '.join(columns)} FROM {quote(resource.name)} WHERE {where} ORDER BY {order}"
-        cursor = self.store.connection(package).execute(sql, params)
-        while True:
-            chunk = cursor.fetchmany(batch)
-            if not chunk:
-                return
-            yield chunk
+        with self.store.time_limit():
+            cursor = self.store.connection(package).execute(sql, params)
+            first = cursor.fetchmany(batch)
+
+        def batches() -> Iterator[list[tuple[Any, ...]]]:
+            chunk = first
+            while chunk:
+                yield chunk
+                with self.store.time_limit():
+                    chunk = cursor.fetchmany(batch)
+
+        return batches()
 
     def iter_records(
         self, package: Package, resource: Resource, query: RowQuery, batch: int = 5000
     ) -> Iterator[tuple[Any, ...]]:
         """Every matching row, as tuples in the query's field order (booleans as 0/1)."""
         columns = [quote(n) for n in query.fields or resource.field_names]
-        for chunk in self.iter_batches(package, resource, query, columns, batch):
-            yield from chunk
+        return itertools.chain.from_iterable(self.iter_batches(package, resource, query, columns, batch))
 
 
 def row_converter(resource: Resource, names: list[str]):

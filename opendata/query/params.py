@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -11,11 +12,16 @@ from typing import Any
 
 from opendata.catalog.models import Field, Resource
 from opendata.errors import InvalidParameter, PageTooLarge, UnknownField, UnknownParameter
+from opendata.numbers import parse_int, parse_number
 
 OPERATORS = {"eq": "=", "ne": "!=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 LIST_OPERATORS = {"in": "IN", "notin": "NOT IN"}
 ALL_OPERATORS = (*OPERATORS, *LIST_OPERATORS, "contains", "isnull")
 CONTROL_PARAMETERS = {"sort", "fields", "limit", "cursor"}
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+BOOLEANS = {"true": 1, "1": 1, "false": 0, "0": 0}
+# A sort key: an optional minus (descending) and a field name; `+-x` or `--x` is refused.
+SORT_KEY = re.compile(r"(-?)([^-+].*)")
 
 
 @dataclass(frozen=True)
@@ -40,9 +46,11 @@ class RowQuery:
     cursor: str | None = None
 
     def filter_key(self) -> tuple:
-        return tuple(
+        """The filters, independent of the order the parameters came in (cursors and counts key on it)."""
+        key = [
             (f.field, f.op, tuple(f.value) if isinstance(f.value, list) else f.value) for f in self.filters
-        )
+        ]
+        return tuple(sorted(key, key=repr))
 
 
 def coerce(field_: Field, raw: str, parameter: str) -> Any:
@@ -50,22 +58,16 @@ def coerce(field_: Field, raw: str, parameter: str) -> Any:
     kind = field_.type
     try:
         if kind in ("integer", "year"):
-            return int(raw)
+            return parse_int(raw)
         if kind == "number":
-            value = float(raw)
-            if value != value or value in (float("inf"), float("-inf")):
-                raise ValueError(raw)
-            return value
+            return parse_number(raw)
         if kind == "boolean":
-            lowered = raw.strip().lower()
-            if lowered in ("true", "1"):
-                return 1
-            if lowered in ("false", "0"):
-                return 0
-            raise ValueError(raw)
+            return BOOLEANS[raw]
         if kind == "date":
+            if not ISO_DATE.fullmatch(raw):
+                raise ValueError(raw)
             return date.fromisoformat(raw).isoformat()
-    except ValueError:
+    except (ValueError, KeyError):
         raise InvalidParameter(
             f"{parameter}: {raw!r} is not a valid {kind} for field {field_.name!r}", parameter=parameter
         ) from None
@@ -76,8 +78,44 @@ def _split(raw: str) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
+def _names(raw: str, parameter: str) -> list[str]:
+    """A comma-separated list of names, exactly: `a,,b`, `a, b` and a trailing comma are 400s."""
+    parts = raw.split(",")
+    if any(not part or part != part.strip() for part in parts):
+        raise InvalidParameter(
+            f"{parameter}: write names separated by single commas, without spaces", parameter=parameter
+        )
+    return parts
+
+
+def operators_for(field_: Field) -> tuple[str, ...]:
+    """The operators a field can be filtered with (the per-resource OpenAPI lists the same)."""
+    if field_.type == "string":
+        return ALL_OPERATORS
+    return tuple(op for op in ALL_OPERATORS if op != "contains")
+
+
+def enum_of(field_: Field) -> list[Any] | None:
+    """The values a field's `enum` constraint allows, when it has one."""
+    enum = field_.constraints.get("enum")
+    return list(enum) if isinstance(enum, list) and enum else None
+
+
+def _in_enum(field_: Field, value: Any, key: str) -> Any:
+    allowed = enum_of(field_)
+    if allowed is not None and value not in allowed:
+        raise InvalidParameter(
+            f"{key}: {value!r} is not one of the values of {field_.name!r}: "
+            f"{', '.join(str(v) for v in allowed)}",
+            parameter=key,
+        )
+    return value
+
+
 def parse_filter(resource: Resource, key: str, raw: str) -> Filter:
-    name, _, op = key.partition("__")
+    name, separator, op = key.partition("__")
+    if separator and not op:
+        raise InvalidParameter(f"{key}: name an operator after __, e.g. {name}__gte", parameter=key)
     op = op or "eq"
     field_ = resource.field(name)
     if field_ is None:
@@ -96,17 +134,18 @@ def parse_filter(resource: Resource, key: str, raw: str) -> Filter:
         values = _split(raw)
         if not values:
             raise InvalidParameter(f"{key}: give at least one value, separated by commas", parameter=key)
-        return Filter(name, op, [coerce(field_, v, key) for v in values])
+        return Filter(name, op, [_in_enum(field_, coerce(field_, v, key), key) for v in values])
     if op == "isnull":
-        flag = raw.strip().lower()
-        if flag not in ("true", "false", "1", "0"):
+        flag = BOOLEANS.get(raw)
+        if flag is None:
             raise InvalidParameter(f"{key}: isnull takes true or false, not {raw!r}", parameter=key)
-        return Filter(name, op, flag in ("true", "1"))
+        return Filter(name, op, bool(flag))
+    if op not in operators_for(field_):
+        raise InvalidParameter(f"{key}: {op} applies to text fields only", parameter=key)
     if op == "contains":
-        if field_.type != "string":
-            raise InvalidParameter(f"{key}: contains applies to text fields only", parameter=key)
         return Filter(name, op, raw)
-    return Filter(name, op, coerce(field_, raw, key))
+    value = coerce(field_, raw, key)
+    return Filter(name, op, _in_enum(field_, value, key) if op in ("eq", "ne") else value)
 
 
 def parse_query(
@@ -120,15 +159,13 @@ def parse_query(
     """Turn query parameters into a RowQuery, rejecting anything unknown or malformed."""
     filters: list[Filter] = []
     control: dict[str, str] = {}
-    for key, values in params.items():
+    for key, raw in single_values(params).items():
         if key in extra_parameters:
             continue
         if key in CONTROL_PARAMETERS:
-            if len(values) > 1:
-                raise InvalidParameter(f"{key}: give it once, not {len(values)} times", parameter=key)
-            control[key] = values[0]
+            control[key] = raw
             continue
-        filters.extend(parse_filter(resource, key, raw) for raw in values)
+        filters.append(parse_filter(resource, key, raw))
     return RowQuery(
         filters=tuple(filters),
         sort=_parse_sort(resource, control.get("sort")),
@@ -138,13 +175,32 @@ def parse_query(
     )
 
 
+def single_values(params: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """The one rule for repeated parameters, everywhere but CKAN's API: each at most once.
+
+    Taking the first or the last value silently would answer a question the client did not
+    ask; two filters on one field are written `field__in=a,b` or with two operators.
+    """
+    single = {}
+    for key, values in params.items():
+        if len(values) != 1:
+            raise InvalidParameter(f"{key}: give it once, not {len(values)} times", parameter=key)
+        single[key] = values[0]
+    return single
+
+
 def _parse_sort(resource: Resource, raw: str | None) -> tuple[Sort, ...]:
     if raw is None:
         return ()
     sort: list[Sort] = []
-    for part in _split(raw):
-        descending = part.startswith("-")
-        name = part.lstrip("-+")
+    for part in _names(raw, "sort"):
+        key = SORT_KEY.fullmatch(part)
+        if key is None:
+            raise InvalidParameter(
+                f"sort: {part!r} is not a sort key; write field (ascending) or -field (descending)",
+                parameter="sort",
+            )
+        descending, name = key.group(1) == "-", key.group(2)
         if resource.field(name) is None:
             raise UnknownField(f"sort: resource {resource.name!r} has no field {name!r}", parameter="sort")
         if any(s.field == name for s in sort):
@@ -156,9 +212,7 @@ def _parse_sort(resource: Resource, raw: str | None) -> tuple[Sort, ...]:
 def _parse_fields(resource: Resource, raw: str | None) -> tuple[str, ...]:
     if raw is None:
         return ()
-    names = _split(raw)
-    if not names:
-        raise InvalidParameter("fields: name at least one field", parameter="fields")
+    names = _names(raw, "fields")
     unknown = [n for n in names if resource.field(n) is None]
     if unknown:
         raise UnknownField(
@@ -171,11 +225,9 @@ def _parse_limit(raw: str | None, default: int, maximum: int) -> int:
     if raw is None:
         return default
     try:
-        limit = int(raw)
-    except ValueError:
-        raise InvalidParameter(f"limit: {raw!r} is not a whole number", parameter="limit") from None
-    if limit < 1:
-        raise InvalidParameter("limit: must be at least 1", parameter="limit")
+        limit = parse_int(raw, minimum=1)
+    except ValueError as error:
+        raise InvalidParameter(f"limit: {error}", parameter="limit") from None
     if limit > maximum:
         raise PageTooLarge(f"limit: {limit} is over the maximum page size of {maximum}", parameter="limit")
     return limit

@@ -11,30 +11,35 @@ instead of converting every cell on every request.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
 import os
 import re
 import sqlite3
 import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 
 from opendata.catalog.models import Field, Package, Resource
-from opendata.errors import PackageError
+from opendata.errors import PackageError, QueryTimeout
 
 # Numbers get no affinity (BLOB): SQLite then keeps 7 an INTEGER and 85.0 a REAL exactly as
 # loaded, where REAL or NUMERIC affinity would turn one into the other.
 SQL_TYPES = {"integer": "INTEGER", "number": "BLOB", "boolean": "INTEGER", "year": "INTEGER"}
 BATCH = 10_000
 STORE_FILE = "store.sqlite"  # in each release folder
+# SQLite calls the progress handler every this many virtual-machine instructions (as Datasette).
+PROGRESS_STEPS = 1000
 # Columns holding each row as rendered at build time. Only a field named exactly so could
 # clash, and the build refuses one (a field named with "__" cannot be filtered anyway).
 ROW_JSON = "__row_json"  # the row's JSON object, all fields, UTF-8
-ROW_CSV = "__row_csv"  # the row's CSV line in UTF-8 with LF line ends, all fields, no terminator
-ROW_CSV_EXCEL = "__row_csv_excel"  # the line for the Excel flavours (CRLF); NULL when the same
+ROW_CSV = "__row_csv"  # the row's CSV line in UTF-8, all fields, no terminator (CR and LF quoted)
+ROW_CSV_EXCEL = "__row_csv_excel"  # the line for the Excel flavours (neutralised); NULL when the same
 RENDERED_COLUMNS = (ROW_JSON, ROW_CSV, ROW_CSV_EXCEL)
 
 
@@ -81,7 +86,9 @@ class Store:
     running server keeps reading the old one until the new release is current.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, time_limit_ms: int = 0, retry_after: int = 1) -> None:
+        self.time_limit_ms = time_limit_ms  # 0: no limit
+        self.retry_after = retry_after
         self._local = threading.local()
         self._info: dict[tuple[str, str], TableInfo] = {}
 
@@ -110,6 +117,7 @@ class Store:
             connection = sqlite3.connect(
                 f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False
             )
+            connection.set_progress_handler(self._past_deadline, PROGRESS_STEPS)
             connection.execute("PRAGMA query_only = 1")
             connection.execute("PRAGMA cache_size = -65536")
             connection.execute("PRAGMA mmap_size = 1073741824")
@@ -122,6 +130,35 @@ class Store:
         connections = getattr(self._local, "connections", None) or {}
         for path in [p for p in connections if p not in paths]:
             connections.pop(path).close()
+
+    def _past_deadline(self) -> bool:
+        """SQLite's progress handler: a true answer interrupts the running statement."""
+        deadline = getattr(self._local, "deadline", None)
+        return deadline is not None and time.monotonic() > deadline
+
+    @contextlib.contextmanager
+    def time_limit(self) -> Iterator[None]:
+        """Statements run inside have TIME_LIMIT ms between them; over it is a QueryTimeout (503).
+
+        No request can then hold a worker with a pathological filter; the client is told
+        when to try again. Build-time queries run outside and are not limited.
+        """
+        if not self.time_limit_ms:
+            yield
+            return
+        self._local.deadline = time.monotonic() + self.time_limit_ms / 1000
+        try:
+            yield
+        except sqlite3.OperationalError as error:
+            if "interrupted" not in str(error):
+                raise
+            raise QueryTimeout(
+                f"the query took longer than {self.time_limit_ms} ms and was stopped; "
+                "narrow the filters or try again later",
+                retry_after=self.retry_after,
+            ) from None
+        finally:
+            self._local.deadline = None
 
     def info(self, package: Package, resource: Resource) -> TableInfo:
         key = (self.digest(package), resource.name)
@@ -199,17 +236,9 @@ def _load_resource(connection: sqlite3.Connection, resource: Resource) -> None:
     )
 
 
-class _Lines:
-    """A file for csv.writer that keeps each written row as one string."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-        self.write = self.lines.append
-
-
-# A line holding none of these needs no formula neutralising and quotes the same with
-# CRLF as with LF (only a carriage return is quoted under one and not the other).
-_EXCEL_MAY_DIFFER = re.compile("[=+\\-@\t\r]")
+# A line holding none of these needs no formula neutralising (a leading space matters only
+# before one of the formula characters, which are listed).
+_EXCEL_MAY_DIFFER = re.compile("[=+\\-@\t\r\n]")
 
 
 def _renderer(resource: Resource):
@@ -220,7 +249,7 @@ def _renderer(resource: Resource):
     line csv.writer gets the values themselves, which it writes exactly as those converters
     do (None as nothing, floats by repr), except booleans.
     """
-    from opendata.exports.csv_export import CsvFormat, cell_converters  # it imports this module
+    from opendata.exports.csv_export import CsvFormat, RowLines, cell_converters  # it imports this module
 
     names = [f.name for f in resource.fields]
     booleans = [i for i, f in enumerate(resource.fields) if f.type == "boolean"]
@@ -229,10 +258,8 @@ def _renderer(resource: Resource):
         cell_converters(resource, names, plain),
         cell_converters(resource, names, excel),
     )
-    plain_out, excel_out = _Lines(), _Lines()
-    plain_writer = csv.writer(plain_out, lineterminator=plain.line_terminator)
-    excel_writer = csv.writer(excel_out, lineterminator=excel.line_terminator)
-    plain_end, excel_end = -len(plain.line_terminator), -len(excel.line_terminator)
+    plain_out, excel_out = RowLines(), RowLines()
+    plain_writer, excel_writer = plain_out.writer(), excel_out.writer()
 
     def with_booleans(row: list, convert) -> list:
         values = list(row)
@@ -241,19 +268,16 @@ def _renderer(resource: Resource):
         return values
 
     def render(batch: list[list]) -> list[list]:
-        plain_out.lines.clear()
         if booleans:
             plain_writer.writerows([with_booleans(row, plain_cells[booleans[0]]) for row in batch])
         else:
             plain_writer.writerows(batch)
         out = []
-        for row, plain_line in zip(batch, plain_out.lines, strict=True):
-            plain_text = plain_line[:plain_end]
+        for row, plain_text in zip(batch, plain_out.texts(), strict=True):
             excel_line = None
             if _EXCEL_MAY_DIFFER.search(plain_text):
-                excel_out.lines.clear()
                 excel_writer.writerow([c(v) for c, v in zip(excel_cells, row, strict=True)])
-                excel_text = excel_out.lines[0][:excel_end]
+                excel_text = excel_out.texts()[0]
                 if excel_text != plain_text:
                     excel_line = excel_text.encode()
             values = with_booleans(row, lambda v: v if v is None else bool(v)) if booleans else row

@@ -10,7 +10,8 @@ from urllib.parse import urlencode
 
 from opendata.catalog.models import Field, Resource
 from opendata.errors import InvalidParameter, UnknownField
-from opendata.query.params import Filter, RowQuery, Sort, parse_filter, parse_limit, split
+from opendata.numbers import parse_int
+from opendata.query.params import Filter, RowQuery, Sort, parse_filter, parse_limit, single_values, split
 
 NUMERIC = frozenset({"integer", "number", "year"})
 FUNCTIONS = {"count": "count(*)", "sum": "sum({})", "avg": "avg({})", "min": "min({})", "max": "max({})"}
@@ -93,15 +94,13 @@ def parse_summary(
 ) -> SummaryQuery:
     control: dict[str, str] = {}
     filters: list[Filter] = []
-    for key, values in params.items():
+    for key, raw in single_values(params).items():  # the rows' rule: each parameter at most once
         if key in extra_parameters:
             continue
         if key in SUMMARY_PARAMETERS:
-            if len(values) > 1:
-                raise InvalidParameter(f"{key}: give it once, not {len(values)} times", parameter=key)
-            control[key] = values[0]
+            control[key] = raw
             continue
-        filters.extend(parse_filter(resource, key, raw) for raw in values)
+        filters.append(parse_filter(resource, key, raw))
     group_by = _fields(resource, control.get("group_by"), "group_by")
     if len(group_by) > max_group_fields:
         raise InvalidParameter(
@@ -182,8 +181,7 @@ MAX_OFFSET = 10**9  # past any summary's groups; a larger one is a typo, not a p
 def _offset(raw: str | None) -> int:
     if raw is None:
         return 0
-    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_OFFSET:
-        raise InvalidParameter(
-            f"offset: {raw!r} is not a whole number up to {MAX_OFFSET}", parameter="offset"
-        )
-    return int(raw)
+    try:
+        return parse_int(raw, 0, MAX_OFFSET)
+    except ValueError as exc:
+        raise InvalidParameter(f"offset: {exc}", parameter="offset") from None

@@ -60,3 +60,12 @@ def not_found(error: HTTPException) -> Response:
     if wants_html():
         return page(404)
     return problems.render(problems.from_http_exception(error))
+
+
+def method_not_allowed(error: HTTPException) -> Response:
+    """A POST or PUT to a page: an HTML page for browsers (with Allow), problem+json for the rest."""
+    if not wants_html():
+        return problems.render(problems.from_http_exception(error))
+    response = page(405)
+    response.headers["Allow"] = ", ".join(sorted(getattr(error, "valid_methods", None) or []))
+    return response

@@ -14,6 +14,7 @@ from typing import Any
 
 from opendata.catalog.models import Field, Package, Resource
 from opendata.errors import InvalidParameter
+from opendata.numbers import parse_int
 from opendata.query.engine import Engine
 from opendata.query.params import Sort, parse_query
 from opendata.query.summary import Summaries
@@ -99,12 +100,9 @@ def parse_page(raw: str | None) -> int:
     if raw is None or raw == "":
         return 1
     try:
-        page = int(raw)
+        return parse_int(raw, minimum=1)
     except ValueError:
-        raise InvalidParameter(f"page: {raw!r} is not a page number", parameter="page") from None
-    if page < 1:
-        raise InvalidParameter("page: pages start at 1", parameter="page")
-    return page
+        raise InvalidParameter(f"page: {raw!r} is not a page number (from 1)", parameter="page") from None
 
 
 def build_preview(
