@@ -22,12 +22,10 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import json
 import signal
 import sys
 import time
 import urllib.parse
-from dataclasses import asdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -196,17 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.ensure_package(1_000_000, False)
     published = publish()
     figures = measure(args)
-    bench.print_table(figures)
-    report = {
-        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "publish": published,
-        "settings": vars(args),
-        "figures": [asdict(f) for f in figures],
-        "passed": all(f.passed for f in figures if f.passed is not None),
-    }
-    RESULTS.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print(f"results: {RESULTS}")
-    return 0 if report["passed"] else 1
+    return 0 if bench.report(RESULTS, figures, args, publish=published) else 1
 
 
 if __name__ == "__main__":
