@@ -157,15 +157,7 @@ def parse_query(
     extra_parameters: frozenset[str] = frozenset(),
 ) -> RowQuery:
     """Turn query parameters into a RowQuery, rejecting anything unknown or malformed."""
-    filters: list[Filter] = []
-    control: dict[str, str] = {}
-    for key, raw in single_values(params).items():
-        if key in extra_parameters:
-            continue
-        if key in CONTROL_PARAMETERS:
-            control[key] = raw
-            continue
-        filters.append(parse_filter(resource, key, raw))
+    control, filters = controls_and_filters(resource, params, CONTROL_PARAMETERS, extra_parameters)
     return RowQuery(
         filters=tuple(filters),
         sort=_parse_sort(resource, control.get("sort")),
@@ -173,6 +165,26 @@ def parse_query(
         limit=_parse_limit(control.get("limit"), default_limit, max_limit),
         cursor=control.get("cursor") or None,
     )
+
+
+def controls_and_filters(
+    resource: Resource,
+    params: Mapping[str, Sequence[str]],
+    controls: frozenset[str] | set[str],
+    extra_parameters: frozenset[str] = frozenset(),
+) -> tuple[dict[str, str], list[Filter]]:
+    """The named control parameters' values, and every other parameter as a typed filter
+    (`extra_parameters` are left to the caller); each parameter at most once."""
+    filters: list[Filter] = []
+    control: dict[str, str] = {}
+    for key, raw in single_values(params).items():
+        if key in extra_parameters:
+            continue
+        if key in controls:
+            control[key] = raw
+            continue
+        filters.append(parse_filter(resource, key, raw))
+    return control, filters
 
 
 def single_values(params: Mapping[str, Sequence[str]]) -> dict[str, str]:

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from opendata.catalog.models import Field, Resource
 from opendata.errors import InvalidParameter, UnknownField
 from opendata.numbers import parse_int
-from opendata.query.params import Filter, RowQuery, Sort, parse_filter, parse_limit, single_values, split
+from opendata.query.params import Filter, RowQuery, Sort, controls_and_filters, parse_limit, split
 
 NUMERIC = frozenset({"integer", "number", "year"})
 FUNCTIONS = {"count": "count(*)", "sum": "sum({})", "avg": "avg({})", "min": "min({})", "max": "max({})"}
@@ -92,15 +92,7 @@ def parse_summary(
     max_group_fields: int,
     extra_parameters: frozenset[str] = frozenset(),
 ) -> SummaryQuery:
-    control: dict[str, str] = {}
-    filters: list[Filter] = []
-    for key, raw in single_values(params).items():  # the rows' rule: each parameter at most once
-        if key in extra_parameters:
-            continue
-        if key in SUMMARY_PARAMETERS:
-            control[key] = raw
-            continue
-        filters.append(parse_filter(resource, key, raw))
+    control, filters = controls_and_filters(resource, params, SUMMARY_PARAMETERS, extra_parameters)
     group_by = _fields(resource, control.get("group_by"), "group_by")
     if len(group_by) > max_group_fields:
         raise InvalidParameter(
