@@ -152,9 +152,17 @@ def build_preview(
 
 def _facets(summaries: Summaries, package: Package, resource: Resource, query, filters) -> tuple[Facet, ...]:
     """A facet for each field that sorts rows into a few groups (2 to FACET_LIMIT values), or is
-    filtered on; identifiers and measures (a value per row) are left out."""
+    filtered on. Left out: the key, measures (numbers with a unit, whose values are counted, not
+    grouped by) and `*_english` columns, which repeat the Japanese labels beside them."""
     chosen = dict(filters)
-    names = [f.name for f in resource.fields if f.type in FACET_TYPES and f.name not in resource.primary_key]
+    names = [
+        f.name
+        for f in resource.fields
+        if f.type in FACET_TYPES
+        and f.name not in resource.primary_key
+        and not (f.unit and f.type in ("integer", "number"))
+        and not f.name.endswith("_english")
+    ]
     limit = summaries.facet_limit
     counted = summaries.facets(package, resource, query, names, limit + 1)
     facets = []
