@@ -31,3 +31,14 @@ def test_the_web_page_offers_the_printed_layout_as_xlsx(client):
     header, *values = list(sheet.iter_rows(values_only=True))
     assert list(header[1:]) == CHANNELS
     assert [list(v) for v in values] == PRINTED
+
+
+def test_the_long_table_facets_by_its_labels_not_its_measure(client):
+    page = get(client, "/datasets/hikikomori-consultations")
+    facets = {
+        a.attrs["data-facet"]
+        for a in page.find("nav", class_="facets").find_all("a")
+        if "data-facet" in a.attrs
+    }
+    assert {"channel_label", "fiscal_year_label"} <= facets
+    assert not {"consultations", "channel_label_english"} & facets
