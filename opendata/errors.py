@@ -66,6 +66,14 @@ class PageTooLarge(BadRequest):
     slug, title = "page-too-large", "Page size too large"
 
 
+class UnencodedRequestTarget(BadRequest):
+    slug, title = "unencoded-request-target", "Request target not percent-encoded"
+
+
+class UnknownTheme(BadRequest):
+    slug, title = "unknown-theme", "No such theme or keyword"
+
+
 class NotFound(Problem):
     slug, title, status = "not-found", "Not found", 404
 
