@@ -17,7 +17,7 @@ from opendata.api.http import not_modified, not_modified_response, query_etag, s
 from opendata.api.schemas import CsvQuery, RowsPage
 from opendata.catalog.models import Package, Resource
 from opendata.errors import InvalidParameter
-from opendata.exports.csv_export import ENCODINGS, CsvFormat, csv_stream
+from opendata.exports.csv_export import ENCODINGS, CsvFormat, csv_stream, default_header, file_names
 from opendata.query.params import RowQuery, parse_query
 
 blp = Blueprint(
@@ -85,7 +85,8 @@ def _row_query(resource: Resource, *, paged: bool) -> RowQuery:
 def _csv_format() -> CsvFormat:
     raw = {k: v for k, v in request.args.items() if k in CSV_PARAMETERS}
     loaded = CsvQuery(partial=False).load(raw)
-    return CsvFormat(ENCODINGS[loaded["encoding"]], loaded["header"], loaded.get("newline"))
+    encoding = ENCODINGS[loaded["encoding"]]
+    return CsvFormat(encoding, loaded.get("header") or default_header(encoding), loaded.get("newline"))
 
 
 def _describedby(package: Package, api: str | None = None) -> str:
@@ -95,6 +96,10 @@ def _describedby(package: Package, api: str | None = None) -> str:
 def content_disposition(filename: str, fallback: str) -> str:
     """RFC 6266 with an RFC 5987 UTF-8 name, so Japanese file names survive."""
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{url_quote(filename, safe='')}"
+
+
+def csv_disposition(package: Package, resource: Resource, fmt: CsvFormat) -> str:
+    return content_disposition(*file_names(resource.title, f"{package.name}_{resource.name}", fmt.encoding))
 
 
 @blp.route("/rows")
@@ -165,9 +170,7 @@ class RowsCsv(MethodView):
         headers = {
             "Link": _describedby(package),
             "ETag": f'"{etag}"',
-            "Content-Disposition": content_disposition(
-                f"{found.title}.csv", f"{package.name}_{found.name}.csv"
-            ),
+            "Content-Disposition": csv_disposition(package, found, fmt),
         }
         mimetype = f"text/csv; charset={fmt.charset}; header=present"
         if not query.filters and not query.sort and not query.fields:
@@ -205,7 +208,5 @@ class Download(MethodView):
         response = send_file(path, mimetype="text/csv", etag=etag, conditional=True)
         response.headers["Content-Type"] = f"text/csv; charset={fmt.charset}; header=present"
         response.headers["Link"] = _describedby(package)
-        response.headers["Content-Disposition"] = content_disposition(
-            f"{found.title}.csv", f"{package.name}_{found.name}.csv"
-        )
+        response.headers["Content-Disposition"] = csv_disposition(package, found, fmt)
         return response

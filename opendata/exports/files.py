@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from opendata.catalog.models import Package, Resource
 from opendata.errors import UnencodableValue
-from opendata.exports.csv_export import CsvFormat, csv_stream
+from opendata.exports.csv_export import CsvFormat, csv_stream, file_names
 from opendata.query.engine import Engine
 from opendata.query.params import RowQuery
+
+EXCEL_FOLDER = "excel"
 
 
 class Downloads:
@@ -74,17 +76,43 @@ class Downloads:
         temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                prefix = f"{package.name}/"
-                archive.write(package.directory / "datapackage.json", prefix + "datapackage.json")
-                for resource in package.resources:
-                    archive.write(resource.path, prefix + resource.descriptor["path"])
-                    schema = json.dumps(resource.schema, ensure_ascii=False, indent=2) + "\n"
-                    archive.writestr(f"{prefix}schemas/{resource.name}.json", schema)
-                archive.writestr(prefix + "README.md", readme)
+                for name, content in zip_members(package, readme, self.excel_csv):
+                    if isinstance(content, Path):
+                        archive.write(content, name)
+                    else:
+                        archive.writestr(name, content)
             os.replace(temp, path)
         finally:
             temp.unlink(missing_ok=True)
         return path
+
+    def excel_csv(self, package: Package, resource: Resource) -> Path:
+        return self.csv_file(package, resource, CsvFormat(encoding="utf-8-sig", header="title"))
+
+
+def zip_members(
+    package: Package, readme: str, excel_csv: Callable[[Package, Resource], Path]
+) -> list[tuple[str, Path | str]]:
+    """What the zip holds, as (name in the zip, file or text): the one list of its members.
+
+    Beside the package's own UTF-8 files (what frictionless and programs read), each table
+    as Excel opens it without 文字化け: UTF-8 with BOM and Japanese headers, under excel/.
+    """
+    prefix = f"{package.name}/"
+    members: list[tuple[str, Path | str]] = [
+        (prefix + "datapackage.json", package.directory / "datapackage.json")
+    ]
+    for resource in package.resources:
+        members.append((prefix + resource.descriptor["path"], resource.path))
+        members.append((f"{prefix}{EXCEL_FOLDER}/{excel_file_name(resource)}", excel_csv(package, resource)))
+        schema = json.dumps(resource.schema, ensure_ascii=False, indent=2) + "\n"
+        members.append((f"{prefix}schemas/{resource.name}.json", schema))
+    members.append((prefix + "README.md", readme))
+    return members
+
+
+def excel_file_name(resource: Resource) -> str:
+    return file_names(resource.title, resource.name, "utf-8-sig")[0]
 
 
 def _write_atomically(path: Path, chunks: Iterator[bytes] | list[bytes]) -> None:
@@ -123,5 +151,13 @@ def package_readme(package: Package, api_url: str) -> str:
     for resource in package.resources:
         lines.append(f"- `{resource.descriptor['path']}`: {resource.title} — {resource.title_english}")
         lines.append(f"  (schema: `schemas/{resource.name}.json`)")
+        lines.append(f"  Excel: `{EXCEL_FOLDER}/{excel_file_name(resource)}`")
+    lines += [
+        "",
+        f"Excel で開くときは {EXCEL_FOLDER}/ の CSV（BOM付きUTF-8・日本語の見出し）を開いてください。"
+        "データ直下の CSV は BOM なしの UTF-8 で、プログラムや frictionless 向けです。",
+        f"To open a table in Excel, open the CSV under {EXCEL_FOLDER}/ (UTF-8 with BOM, Japanese headers); "
+        "the CSVs beside datapackage.json are plain UTF-8 for programs.",
+    ]
     lines += ["", f"Version {package.version}. API: {api_url}", ""]
     return "\n".join(lines)
