@@ -5,16 +5,20 @@ No Flask here: the CLI, the benchmark and the tests build the same object.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from opendata.catalog.changes import modification_times
 from opendata.catalog.loader import Catalog, load_catalog
 from opendata.catalog.models import Package, Resource
-from opendata.catalog.search import SearchIndex
+from opendata.catalog.search import SearchIndex, TableTexts
+from opendata.catalog.suggest import closest
 from opendata.errors import DatasetNotFound, ResourceNotFound
 from opendata.exports.files import Downloads
 from opendata.query.engine import Engine
+from opendata.query.params import RowQuery
 from opendata.query.store import Store, quote
 
 PERIOD_COLUMNS = ("period_start", "period_end", "as_of_date", "event_date", "start_date", "end_date")
@@ -28,6 +32,8 @@ class DataService:
     downloads: Downloads
     search: SearchIndex
     settings: dict[str, Any]
+    # When each package's current content was first served (or its descriptor's date, if later).
+    content_modified: dict[str, datetime] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> DataService:
@@ -41,24 +47,33 @@ class DataService:
             store,
             engine,
             Downloads(Path(settings["CACHE_DIR"]), engine),
-            SearchIndex(list(catalog)),
+            SearchIndex(list(catalog), table_texts(engine, list(catalog), settings["SEARCH_TABLE_ROWS"])),
             settings,
+            modification_times(list(catalog), Path(settings["CACHE_DIR"]) / "harvest" / "modified.json"),
         )
 
     def package(self, name: str) -> Package:
         package = self.catalog.get(name)
         if package is None:
-            raise DatasetNotFound(f"no dataset named {name!r}", parameter="name")
+            hint = closest(name, [p.name for p in self.catalog])
+            raise DatasetNotFound(
+                f"no dataset named {name!r}" + (f"; did you mean {hint!r}?" if hint else ""),
+                parameter="name",
+                **({"suggestion": hint} if hint else {}),
+            )
         return package
 
     def resource(self, name: str, resource_name: str) -> tuple[Package, Resource]:
         package = self.package(name)
         resource = package.resource(resource_name)
         if resource is None:
+            hint = closest(resource_name, [r.name for r in package.resources])
             raise ResourceNotFound(
-                f"dataset {name!r} has no resource {resource_name!r}; it has "
-                f"{', '.join(r.name for r in package.resources)}",
+                f"dataset {name!r} has no resource {resource_name!r}"
+                + (f" (did you mean {hint!r}?)" if hint else "")
+                + f"; it has {', '.join(r.name for r in package.resources)}",
                 parameter="resource",
+                **({"suggestion": hint} if hint else {}),
             )
         return package, resource
 
@@ -77,3 +92,17 @@ class DataService:
                 first = min(filter(None, [first, low]), default=None)
                 last = max(filter(None, [last, high]), default=None)
         return {"start": first, "end": last}
+
+
+def table_texts(engine: Engine, packages: list[Package], max_rows: int) -> TableTexts:
+    """The text cells of every table of at most `max_rows` rows, for search (field, text)."""
+    texts: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for package in packages:
+        for resource in package.resources:
+            names = tuple(f.name for f in resource.fields if f.type == "string")
+            if not names or engine.store.info(package, resource).row_count > max_rows:
+                continue
+            cells = texts.setdefault((package.name, resource.name), [])
+            for record in engine.iter_records(package, resource, RowQuery(fields=names)):
+                cells += [(n, v) for n, v in zip(names, record, strict=True) if isinstance(v, str) and v]
+    return texts

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask, send_from_directory
 
-from opendata.api import datasets, problems, rows
+from opendata.api import datasets, facets, problems, rows
 
 
 def init_app(app: Flask) -> None:
@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
     )
     api.register_blueprint(datasets.blp)
     api.register_blueprint(rows.blp)
+    api.register_blueprint(facets.blp)
     problems.init_app(app)
     assets = Path(swagger_ui_bundle.swagger_ui_path)
 

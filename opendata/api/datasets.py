@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from urllib.parse import urlencode
+
 from flask import Response, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -11,7 +14,8 @@ from opendata.api import representations as rep
 from opendata.api.context import api_url, json_response, service
 from opendata.api.http import not_modified, not_modified_response, strong_etag
 from opendata.api.schemas import CatalogQuery, DatasetDetail, DatasetList, ResourceDetail
-from opendata.errors import all_problem_types
+from opendata.catalog.changes import parse_time
+from opendata.errors import InvalidParameter, all_problem_types
 from opendata.exports.files import package_readme
 
 blp = Blueprint("datasets", __name__, url_prefix="/api/v1", description="The catalog of data packages.")
@@ -32,6 +36,8 @@ class Index(MethodView):
                 "openapi": f"{api}/openapi.json",
                 "docs": f"{api}/docs",
                 "problems": f"{api}/problems",
+                "themes": f"{api}/themes",
+                "feed": f"{api}/feed.atom",
                 "ckan": f"{api.removesuffix('/api/v1')}/api/3/action/package_list",
                 "dcat": f"{api.removesuffix('/api/v1')}/catalog.jsonld",
             },
@@ -60,32 +66,54 @@ class Datasets(MethodView):
         q: str = "",
         keyword: str | None = None,
         theme: str | None = None,
+        modified_since: str | None = None,
         limit: int = 20,
         offset: int = 0,
     ):
-        """Search the catalog (Japanese or English), filter by keyword or theme, page with limit/offset"""
-        found = service().search.search(q or "", keyword, theme)
+        """Search the catalog (Japanese or English), filter by keyword, theme or change date; page it"""
+        data = service()
+        since = _since(modified_since)
+        found = [
+            hit
+            for hit in data.search.find(q or "", keyword, theme)
+            if since is None or rep.content_time(data, hit.package) >= since
+        ]
         page = found[offset : offset + limit]
         api = api_url()
+        asked = {"q": q, "keyword": keyword, "theme": theme, "modified_since": modified_since}
         next_url = None
         if offset + limit < len(found):
-            next_url = f"{api}/datasets?" + _query(q, keyword, theme, limit, offset + limit)
+            next_url = f"{api}/datasets?" + _query(asked, limit, offset + limit)
         return {
             "total": len(found),
             "offset": offset,
             "limit": limit,
-            "datasets": [rep.dataset_summary(service(), api, p) for p in page],
+            "datasets": [
+                {**rep.dataset_summary(data, api, hit.package), **rep.match_reasons(hit)} for hit in page
+            ],
             "links": {
-                "self": f"{api}/datasets?" + _query(q, keyword, theme, limit, offset),
+                "self": f"{api}/datasets?" + _query(asked, limit, offset),
                 "next": next_url,
+                "feed": f"{api}/feed.atom",
             },
         }
 
 
-def _query(q: str, keyword: str | None, theme: str | None, limit: int, offset: int) -> str:
-    from urllib.parse import urlencode
+def _since(raw: str | None) -> datetime | None:
+    if not raw:
+        return None
+    moment = parse_time(raw)
+    if moment is None:
+        raise InvalidParameter(
+            f"modified_since: {raw!r} is not an ISO 8601 date or date-time (2026-11-26 or "
+            "2026-11-26T09:00:00Z)",
+            parameter="modified_since",
+        )
+    return moment
 
-    params = {k: v for k, v in {"q": q, "keyword": keyword, "theme": theme}.items() if v}
+
+def _query(asked: dict[str, str | None], limit: int, offset: int) -> str:
+    params = {k: v for k, v in asked.items() if v}
     return urlencode({**params, "limit": limit, "offset": offset})
 
 

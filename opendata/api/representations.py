@@ -7,9 +7,12 @@ followed as it is.
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 from typing import Any
 
+from opendata.catalog.changes import stated_time
 from opendata.catalog.models import Package, Resource
+from opendata.catalog.search import Hit
 from opendata.service import DataService
 
 
@@ -55,6 +58,27 @@ def licence(package: Package) -> dict[str, Any]:
     }
 
 
+def content_time(service: DataService, package: Package) -> datetime:
+    """When the package's current content was first served (its descriptor's date if later), UTC."""
+    return service.content_modified.get(package.name) or stated_time(package)
+
+
+def content_modified(service: DataService, package: Package) -> str:
+    return content_time(service, package).replace(microsecond=0).isoformat() + "Z"
+
+
+def match_reasons(hit: Hit) -> dict[str, Any]:
+    """Why a search found the dataset: per term, the word found (a synonym, perhaps) and where."""
+    if not hit.reasons:
+        return {}
+    return {
+        "matched": [
+            {"term": r.term, "matched": r.matched, "where": r.where, "snippet": r.snippet}
+            for r in hit.reasons
+        ]
+    }
+
+
 def dataset_summary(service: DataService, api: str, package: Package) -> dict[str, Any]:
     return {
         "name": package.name,
@@ -62,11 +86,13 @@ def dataset_summary(service: DataService, api: str, package: Package) -> dict[st
         "title": package.title,
         "title_english": package.title_english,
         "description": package.description,
+        "description_english": package.description_english,
         "keywords": list(package.keywords),
         "theme": package.theme,
         "version": package.version,
         "created": package.created,
-        "modified": package.modified,
+        "modified": content_modified(service, package),
+        "digest": f"sha256:{package.digest}",
         "coverage": service.coverage(package),
         "license": licence(package),
         "source": package.source,
@@ -91,7 +117,7 @@ def dataset_detail(service: DataService, api: str, package: Package) -> dict[str
         {
             "version": package.version,
             "created": package.created,
-            "modified": package.modified,
+            "modified": content_modified(service, package),
             "digest": f"sha256:{package.digest}",
             "current": True,
             "datapackage": f"{dataset_url(api, package)}/datapackage.json",
@@ -108,6 +134,7 @@ def resource_detail(service: DataService, api: str, package: Package, resource: 
         "title": resource.title,
         "title_english": resource.title_english,
         "description": resource.description,
+        "description_english": resource.description_english,
         "rows": service.row_count(package, resource),
         "format": "csv",
         "mediatype": "text/csv",

@@ -16,7 +16,8 @@ from opendata.api.context import api_url, json_response, service
 from opendata.api.http import not_modified, not_modified_response, query_etag, strong_etag
 from opendata.api.schemas import CsvQuery, RowsPage
 from opendata.catalog.models import Package, Resource
-from opendata.errors import InvalidParameter
+from opendata.catalog.suggest import field_suggestion
+from opendata.errors import InvalidParameter, UnknownField, UnknownParameter
 from opendata.exports.csv_export import ENCODINGS, CsvFormat, csv_stream, default_header, file_names
 from opendata.query.params import RowQuery, parse_query
 
@@ -73,13 +74,16 @@ def _row_query(resource: Resource, *, paged: bool) -> RowQuery:
                     f"{name}: rows.csv returns every matching row; page with /rows instead", parameter=name
                 )
     config = current_app.config
-    return parse_query(
-        resource,
-        args,
-        default_limit=config["DEFAULT_PAGE_SIZE"],
-        max_limit=config["MAX_PAGE_SIZE"],
-        extra_parameters=frozenset() if paged else CSV_PARAMETERS,
-    )
+    try:
+        return parse_query(
+            resource,
+            args,
+            default_limit=config["DEFAULT_PAGE_SIZE"],
+            max_limit=config["MAX_PAGE_SIZE"],
+            extra_parameters=frozenset() if paged else CSV_PARAMETERS,
+        )
+    except (UnknownField, UnknownParameter) as problem:
+        raise field_suggestion(problem, resource, args) from None
 
 
 def _csv_format() -> CsvFormat:

@@ -15,8 +15,17 @@ class StrictQuery(ma.Schema):
 
 class CatalogQuery(StrictQuery):
     q = ma.fields.String(metadata={"description": "Words to find, Japanese or English (all must match)."})
-    keyword = ma.fields.String(metadata={"description": "Only datasets with this keyword."})
-    theme = ma.fields.String(metadata={"description": "Only datasets of this theme."})
+    keyword = ma.fields.String(
+        metadata={"description": "Only datasets with this keyword (exact, else every keyword it begins)."}
+    )
+    theme = ma.fields.String(
+        metadata={"description": "Only datasets of this theme (exact, else every theme it begins)."}
+    )
+    modified_since = ma.fields.String(
+        metadata={
+            "description": "Only datasets whose content changed at or after this ISO 8601 date or time."
+        }
+    )
     limit = ma.fields.Integer(
         load_default=20,
         validate=validate.Range(1, 100),
@@ -38,9 +47,11 @@ class CsvQuery(StrictQuery):
         },
     )
     header = ma.fields.String(
-        load_default="name",
         validate=validate.OneOf(["name", "title"]),
-        metadata={"description": "Header row of field names or Japanese titles."},
+        metadata={
+            "description": "Header row of field names or Japanese titles; default title for the "
+            "Excel flavours (utf-8-sig, cp932), name for utf-8."
+        },
     )
     newline = ma.fields.String(
         validate=validate.OneOf(sorted(NEWLINES)),
@@ -78,7 +89,8 @@ class Dataset(ma.Schema):
     id = ma.fields.String(metadata={"description": "Stable UUID."})
     title = ma.fields.String()
     title_english = ma.fields.String()
-    description = ma.fields.String()
+    description = ma.fields.String(metadata={"description": "In Japanese (the descriptor's description)."})
+    description_english = ma.fields.String(metadata={"description": "In English (descriptionEnglish)."})
     keywords = ma.fields.List(ma.fields.String())
     theme = ma.fields.String()
     version = ma.fields.String()
@@ -89,6 +101,11 @@ class Dataset(ma.Schema):
     source = ma.fields.Dict()
     resources = ma.fields.List(ma.fields.Nested(ResourceSummary))
     links = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    digest = ma.fields.String(metadata={"description": "sha256 of the content; changes with the data."})
+    matched = ma.fields.List(
+        ma.fields.Dict(),
+        metadata={"description": "In search results: per term, the word found, where, and a snippet."},
+    )
 
 
 class ResourceDetail(ma.Schema):
@@ -97,6 +114,7 @@ class ResourceDetail(ma.Schema):
     title = ma.fields.String()
     title_english = ma.fields.String()
     description = ma.fields.String()
+    description_english = ma.fields.String()
     rows = ma.fields.Integer()
     format = ma.fields.String()
     mediatype = ma.fields.String()
@@ -134,3 +152,14 @@ class RowsPage(ma.Schema):
     limit = ma.fields.Integer()
     next = ma.fields.String(allow_none=True, metadata={"description": "Opaque cursor for the next page."})
     next_url = ma.fields.String(allow_none=True)
+
+
+class Facet(ma.Schema):
+    name = ma.fields.String()
+    datasets = ma.fields.Integer(metadata={"description": "Datasets with this theme or keyword."})
+    url = ma.fields.String(metadata={"description": "The catalog filtered by it."})
+
+
+class FacetList(ma.Schema):
+    themes = ma.fields.List(ma.fields.Nested(Facet))
+    keywords = ma.fields.List(ma.fields.Nested(Facet))

@@ -16,6 +16,7 @@ class Field:
     description: str
     unit: str | None
     constraints: dict[str, Any]
+    description_english: str = ""
 
     @classmethod
     def from_descriptor(cls, descriptor: dict[str, Any]) -> Field:
@@ -26,11 +27,36 @@ class Field:
             description=descriptor.get("description", ""),
             unit=descriptor.get("unit"),
             constraints=dict(descriptor.get("constraints", {})),
+            description_english=descriptor.get("descriptionEnglish", ""),
         )
 
     @property
     def required(self) -> bool:
         return bool(self.constraints.get("required"))
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """`fields` of this table refer to `reference_fields` of `reference_resource` (same package)."""
+
+    fields: tuple[str, ...]
+    reference_resource: str
+    reference_fields: tuple[str, ...]
+
+    @classmethod
+    def from_descriptor(cls, descriptor: dict[str, Any]) -> ForeignKey:
+        reference = descriptor.get("reference") or {}
+        return cls(
+            _names(descriptor.get("fields")),
+            reference.get("resource", ""),
+            _names(reference.get("fields")),
+        )
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 @dataclass(frozen=True)
@@ -45,6 +71,7 @@ class Resource:
     checks: tuple[dict[str, Any], ...]
     descriptor: dict[str, Any]
     digest: str  # sha256 of the data file: changes exactly when the rows change
+    description_english: str = ""
 
     @classmethod
     def from_descriptor(cls, descriptor: dict[str, Any], base: Path) -> Resource:
@@ -62,6 +89,7 @@ class Resource:
             checks=tuple(descriptor.get("reportChecks", [])),
             descriptor=descriptor,
             digest=file_digest(path),
+            description_english=descriptor.get("descriptionEnglish", ""),
         )
 
     @property
@@ -74,6 +102,10 @@ class Resource:
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def foreign_keys(self) -> tuple[ForeignKey, ...]:
+        return tuple(ForeignKey.from_descriptor(k) for k in self.schema.get("foreignKeys") or [])
 
 
 @dataclass(frozen=True)
@@ -94,6 +126,7 @@ class Package:
     directory: Path
     descriptor: dict[str, Any]
     resources: tuple[Resource, ...] = field(default=())
+    description_english: str = ""
 
     @classmethod
     def from_descriptor(cls, descriptor: dict[str, Any], directory: Path) -> Package:
@@ -115,6 +148,7 @@ class Package:
             directory=directory,
             descriptor=descriptor,
             resources=resources,
+            description_english=descriptor.get("descriptionEnglish", ""),
         )
 
     def resource(self, name: str) -> Resource | None:

@@ -7,10 +7,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from opendata.catalog.changes import EPOCH, modification_times, parse_time
 from opendata.catalog.models import Package
 from opendata.catalog.search import fold
 from opendata.ckan import mapping
-from opendata.harvest.changes import EPOCH, modification_times, parse_time
 from opendata.service import DataService
 
 

@@ -16,8 +16,8 @@ from urllib.parse import urlencode
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
 
+from opendata.catalog.changes import ckan_time, parse_time
 from opendata.harvest.catalog import Entry
-from opendata.harvest.changes import ckan_time, parse_time
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")

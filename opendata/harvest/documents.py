@@ -17,8 +17,8 @@ from flask import Blueprint, Response, current_app, request
 
 from opendata import errors, schemaorg
 from opendata.api.representations import dataset_detail
+from opendata.catalog.changes import ckan_time, parse_time
 from opendata.harvest import dcat
-from opendata.harvest.changes import ckan_time, parse_time
 from opendata.harvest.records import Published
 
 bp = Blueprint("dcat", __name__)

@@ -10,9 +10,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from opendata.catalog.changes import ckan_time
 from opendata.ckan import mapping
 from opendata.harvest.catalog import Entry, HarvestCatalog
-from opendata.harvest.changes import ckan_time
 
 T = TypeVar("T")
 OPEN_LICENSES = {"cc-by", "cc-by-sa", "cc-zero", "odc-by", "odc-odbl", "odc-pddl"}

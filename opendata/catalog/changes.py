@@ -26,7 +26,7 @@ from pathlib import Path
 
 from opendata.catalog.models import Package
 
-log = logging.getLogger("opendata.harvest")
+log = logging.getLogger("opendata.catalog")
 EPOCH = datetime(1970, 1, 1)
 
 

@@ -1,0 +1,50 @@
+"""Themes and keywords with their counts, and the feed of new content versions."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Response, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from opendata import feed
+from opendata.api.context import api_url, service
+from opendata.api.schemas import FacetList
+
+blp = Blueprint("facets", __name__, url_prefix="/api/v1", description="Themes, keywords and the feed.")
+
+
+@blp.route("/themes")
+class Themes(MethodView):
+    @blp.response(200, FacetList)
+    def get(self):
+        """Every theme and keyword with the number of datasets that have it"""
+        api, index = api_url(), service().search
+
+        def facet(parameter: str, name: str, count: int) -> dict:
+            return {
+                "name": name,
+                "datasets": count,
+                "url": f"{api}/datasets?{urlencode({parameter: name})}",
+            }
+
+        return {
+            "themes": [facet("theme", n, c) for n, c in index.themes()],
+            "keywords": [facet("keyword", n, c) for n, c in index.keywords()],
+        }
+
+
+@blp.route("/feed.atom")
+class Feed(MethodView):
+    @blp.response(200, content_type="application/atom+xml")
+    def get(self) -> Response:
+        """Atom feed of new content versions of the datasets, newest first"""
+        api = api_url()
+        body = feed.atom(
+            feed.content_versions(service()),
+            base=api.removesuffix("/api/v1"),
+            self_url=f"{api}/feed.atom",
+            limit=current_app.config["FEED_ENTRIES"],
+        )
+        return Response(body, mimetype="application/atom+xml")

@@ -1,0 +1,78 @@
+"""An Atom feed of new content versions: watch it to learn when a dataset's data changed.
+
+`content_versions` is the one place that says what a new version is. Today it is the
+service's own notion: each package's current content digest and when it was first served
+(opendata.catalog.changes). When releases are published as such, only that function
+changes; the feed is written from what it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from xml.etree import ElementTree
+
+from opendata.catalog.changes import stated_time
+from opendata.catalog.models import Package
+from opendata.service import DataService
+
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+@dataclass(frozen=True)
+class ContentVersion:
+    package: Package
+    version: str
+    digest: str
+    published: datetime  # naive UTC
+
+
+def content_versions(service: DataService) -> list[ContentVersion]:
+    """Every dataset's current content, newest first."""
+    versions = [
+        ContentVersion(p, p.version, p.digest, service.content_modified.get(p.name) or stated_time(p))
+        for p in service.catalog
+    ]
+    return sorted(versions, key=lambda v: (v.published, v.package.name), reverse=True)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.replace(microsecond=0).isoformat() + "Z"
+
+
+def atom(versions: list[ContentVersion], *, base: str, self_url: str, limit: int) -> bytes:
+    """RFC 4287 Atom: one entry per content version, linking the dataset page and its API."""
+    ElementTree.register_namespace("", ATOM)
+    feed = ElementTree.Element(f"{{{ATOM}}}feed", {"xml:lang": "ja"})
+
+    def add(parent: ElementTree.Element, tag: str, text: str | None = None, **attributes: str):
+        element = ElementTree.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
+        element.text = text
+        return element
+
+    add(feed, "title", "かながわ社会問題オープンデータ：新しい版 / Kanagawa open data: new versions")
+    add(feed, "id", self_url)
+    add(feed, "link", rel="self", type="application/atom+xml", href=self_url)
+    add(feed, "link", rel="alternate", type="text/html", href=f"{base}/")
+    add(feed, "updated", _stamp(versions[0].published) if versions else "1970-01-01T00:00:00Z")
+    author = add(feed, "author")
+    add(author, "name", "神奈川県 (Kanagawa Prefecture)")
+    for version in versions[:limit]:
+        package = version.package
+        entry = add(feed, "entry")
+        add(entry, "title", f"{package.title}（版 {version.version}）")
+        add(entry, "id", f"urn:sha256:{version.digest}")
+        add(entry, "updated", _stamp(version.published))
+        add(entry, "link", rel="alternate", type="text/html", href=f"{base}/datasets/{package.name}")
+        add(
+            entry,
+            "link",
+            rel="related",
+            type="application/json",
+            href=f"{base}/api/v1/datasets/{package.name}",
+        )
+        summary = (
+            f"{package.title_english} — version {version.version}, content sha256:{version.digest[:16]}…"
+        )
+        add(entry, "summary", summary)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ElementTree.tostring(feed, encoding="utf-8")
