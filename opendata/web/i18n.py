@@ -198,6 +198,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "attribution": {"ja": "出典表示の例（コピーしてお使いください）", "en": "Attribution text to copy"},
     "copy": {"ja": "コピー", "en": "Copy"},
     "copied": {"ja": "コピーしました", "en": "Copied"},
+    "copy_edited": {"ja": "加工したときの表示をコピー", "en": "Copy the text for edited data"},
     "versions": {"ja": "版と更新履歴", "en": "Version and history"},
     "version": {"ja": "版", "en": "Version"},
     "created": {"ja": "作成日", "en": "Created"},

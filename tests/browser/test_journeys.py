@@ -226,8 +226,8 @@ def test_copy_buttons_copy_the_attribution(browser, live_server):
         page = context.new_page()
         page.goto("/datasets/hikikomori-consultations")
         section = page.locator("#licence")
-        section.get_by_role("button", name="コピー").click()
-        expect(section.get_by_role("status")).to_have_text("コピーしました")
+        section.get_by_role("button", name="コピー", exact=True).click()
+        expect(section.get_by_role("status").first).to_have_text("コピーしました")
         copied = page.evaluate("navigator.clipboard.readText()")
         assert copied == page.locator("#attribution-text").inner_text()
     finally:
