@@ -396,3 +396,22 @@ def test_shipped_consultations_name_the_service_not_only_its_id(client):
     assert "こころの電話相談" in words(section.find("table", data_testid="preview-consultations"))
     legend = words(section.find("ul", class_="legend"))
     assert "こころの電話相談" in legend and "kokoro-telephone" not in legend
+
+
+@pytest.mark.parametrize(
+    ("query", "message", "suggested"),
+    [
+        ({"theme": "就労支援x"}, "「就労支援x」というテーマ", "就労支援"),
+        ({"keyword": "ひきこもりz"}, "「ひきこもりz」というキーワード", "ひきこもり"),
+        ({"theme": "xyz", "lang": "en"}, "No theme is, or begins with, “xyz”.", None),
+    ],
+)
+def test_the_page_says_there_is_no_such_theme_and_shows_what_exists(client, query, message, suggested):
+    response = client.get("/", query_string=query, headers=HTML)
+    assert response.status_code == 400
+    page = parse(response)
+    said = page.find("p", data_testid="unknown-theme")
+    assert message in words(said)
+    links = [words(a) for a in said.find_all("a")]
+    assert (suggested in links) if suggested else len(links) == 1
+    assert page.find("section", data_testid="empty-results-list")

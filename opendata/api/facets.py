@@ -37,7 +37,14 @@ class Themes(MethodView):
 
 @blp.route("/feed.atom")
 class Feed(MethodView):
-    @blp.response(200, content_type="application/atom+xml")
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "RFC 4287 Atom feed, one entry per content version",
+                "content": {"application/atom+xml": {"schema": {"type": "string"}}},
+            }
+        }
+    )
     def get(self) -> Response:
         """Atom feed of new content versions of the datasets, newest first"""
         api = api_url()

@@ -94,6 +94,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "where_field": {"ja": "項目の説明", "en": "field description"},
     "where_table": {"ja": "表の中身", "en": "table contents"},
     "no_results_list": {"ja": "すべてのデータセット", "en": "All datasets"},
+    "unknown_theme": {
+        "ja": "「{name}」というテーマ（またはそれで始まるテーマ）はありません。",
+        "en": "No theme is, or begins with, “{name}”.",
+    },
+    "unknown_keyword": {
+        "ja": "「{name}」というキーワード（またはそれで始まるキーワード）はありません。",
+        "en": "No keyword is, or begins with, “{name}”.",
+    },
+    "did_you_mean": {"ja": "もしかして：", "en": "Did you mean: "},
     "no_period": {"ja": "期間の定めなし", "en": "not tied to a period"},
     "page_abbr": {"ja": "{page}ページ", "en": "p. {page}"},
     "page_paren": {"ja": "（{page}ページ）", "en": " (p. {page})"},

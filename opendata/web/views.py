@@ -68,22 +68,27 @@ def dataset_args(args) -> dict[str, Any]:
 
 @bp.get("/")
 @with_args(home_args)
-def home(q: str, theme: str | None, keyword: str | None) -> str:
+def home(q: str, theme: str | None, keyword: str | None) -> ResponseReturnValue:
     """The catalog grouped by the report's sections and by theme, or the results of a search."""
     lang, data, api = current_language(), service(), api_url()
     summaries = {p.name: rep.dataset_summary(data, api, p) for p in data.catalog}
     searching = bool(q or theme or keyword)
-    hits = data.search.find(q, keyword, theme) if searching else []
-    return render_template(
+    try:
+        hits, unknown = data.search.find(q, keyword, theme) if searching else [], None
+    except errors.UnknownTheme as problem:  # said on the page, above the list of what exists
+        hits, unknown = [], problem
+    page = render_template(
         "home.html",
         q=q,
         theme=theme,
         keyword=keyword,
         searching=searching,
+        unknown=unknown,
         results=[(listing.card(summaries[h.package.name], lang), listing.reasons(h, lang)) for h in hits],
         sections=listing.by_section(list(summaries.values()), lang),
         themes=listing.by_theme(list(summaries.values()), lang),
     )
+    return page, 400 if unknown else 200
 
 
 @bp.get("/themes")
