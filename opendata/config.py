@@ -60,7 +60,7 @@ SETTINGS: tuple[Setting, ...] = (
         1000,
         "Tables of at most this many rows have their text cells searched (why a dataset matched).",
     ),
-    Setting("FEED_ENTRIES", 50, "Newest content versions listed in /api/v1/feed.json and /feed.atom."),
+    Setting("FEED_ENTRIES", 50, "Newest content versions listed in /api/v1/feed.atom and /api/v1/feed.json."),
     Setting(
         "BASE_URL",
         "",

@@ -1,4 +1,4 @@
-"""An Atom feed of new content versions: watch it to learn when a dataset's data changed.
+"""Feeds of new content versions (Atom and JSON Feed): watch one to learn when data changed.
 
 `content_versions` is the one place that says what a new version is. Today it is the
 service's own notion: each package's current content digest and when it was first served
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from xml.etree import ElementTree
 
 from opendata.catalog.changes import stated_time
@@ -17,6 +18,8 @@ from opendata.catalog.models import Package
 from opendata.service import DataService
 
 ATOM = "http://www.w3.org/2005/Atom"
+FEED_TITLE = "かながわ社会問題オープンデータ：新しい版 / Kanagawa open data: new versions"
+AUTHOR = "神奈川県 (Kanagawa Prefecture)"
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,35 @@ def _stamp(moment: datetime) -> str:
     return moment.replace(microsecond=0).isoformat() + "Z"
 
 
+def _summary(version: ContentVersion) -> str:
+    package = version.package
+    english = package.title_english or package.title
+    return f"{english} — version {version.version}, content sha256:{version.digest[:16]}…"
+
+
+def json_feed(versions: list[ContentVersion], *, base: str, self_url: str, limit: int) -> dict[str, Any]:
+    """JSON Feed 1.1 (jsonfeed.org/version/1.1) with the same entries as the Atom feed."""
+    return {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": FEED_TITLE,
+        "home_page_url": f"{base}/",
+        "feed_url": self_url,
+        "language": "ja",
+        "authors": [{"name": AUTHOR}],
+        "items": [
+            {
+                "id": f"urn:sha256:{v.digest}",
+                "url": f"{base}/datasets/{v.package.name}",
+                "external_url": f"{base}/api/v1/datasets/{v.package.name}",
+                "title": f"{v.package.title}（版 {v.version}）",
+                "content_text": _summary(v),
+                "date_published": _stamp(v.published),
+            }
+            for v in versions[:limit]
+        ],
+    }
+
+
 def atom(versions: list[ContentVersion], *, base: str, self_url: str, limit: int) -> bytes:
     """RFC 4287 Atom: one entry per content version, linking the dataset page and its API."""
     ElementTree.register_namespace("", ATOM)
@@ -50,13 +82,13 @@ def atom(versions: list[ContentVersion], *, base: str, self_url: str, limit: int
         element.text = text
         return element
 
-    add(feed, "title", "かながわ社会問題オープンデータ：新しい版 / Kanagawa open data: new versions")
+    add(feed, "title", FEED_TITLE)
     add(feed, "id", self_url)
     add(feed, "link", rel="self", type="application/atom+xml", href=self_url)
     add(feed, "link", rel="alternate", type="text/html", href=f"{base}/")
     add(feed, "updated", _stamp(versions[0].published) if versions else "1970-01-01T00:00:00Z")
     author = add(feed, "author")
-    add(author, "name", "神奈川県 (Kanagawa Prefecture)")
+    add(author, "name", AUTHOR)
     for version in versions[:limit]:
         package = version.package
         entry = add(feed, "entry")

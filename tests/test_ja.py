@@ -415,3 +415,16 @@ def test_the_page_says_there_is_no_such_theme_and_shows_what_exists(client, quer
     links = [words(a) for a in said.find_all("a")]
     assert (suggested in links) if suggested else len(links) == 1
     assert page.find("section", data_testid="empty-results-list")
+
+
+def test_the_json_feed_has_the_atom_feeds_entries(client):
+    response = client.get(f"{API}/feed.json")
+    assert response.mimetype == "application/feed+json"
+    body = response.get_json(force=True)
+    assert body["version"] == "https://jsonfeed.org/version/1.1"
+    atom_entries = ElementTree.fromstring(client.get(f"{API}/feed.atom").data).findall(f"{ATOM}entry")
+    assert [i["id"] for i in body["items"]] == [e.find(f"{ATOM}id").text for e in atom_entries]
+    assert [i["date_published"] for i in body["items"]] == [
+        e.find(f"{ATOM}updated").text for e in atom_entries
+    ]
+    assert get(client, "/").find("link", type="application/feed+json").attrs["href"] == f"{API}/feed.json"

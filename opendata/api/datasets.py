@@ -38,6 +38,7 @@ class Index(MethodView):
                 "problems": f"{api}/problems",
                 "themes": f"{api}/themes",
                 "feed": f"{api}/feed.atom",
+                "feed_json": f"{api}/feed.json",
                 "ckan": f"{api.removesuffix('/api/v1')}/api/3/action/package_list",
                 "dcat": f"{api.removesuffix('/api/v1')}/catalog.jsonld",
             },
@@ -95,6 +96,7 @@ class Datasets(MethodView):
                 "self": f"{api}/datasets?" + _query(asked, limit, offset),
                 "next": next_url,
                 "feed": f"{api}/feed.atom",
+                "feed_json": f"{api}/feed.json",
             },
         }
 

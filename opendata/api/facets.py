@@ -1,9 +1,10 @@
-"""Themes and keywords with their counts, and the feed of new content versions."""
+"""Themes and keywords with their counts, and the feeds of new content versions."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import orjson
 from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -55,3 +56,25 @@ class Feed(MethodView):
             limit=current_app.config["FEED_ENTRIES"],
         )
         return Response(body, mimetype="application/atom+xml")
+
+
+@blp.route("/feed.json")
+class JsonFeed(MethodView):
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "JSON Feed 1.1, the same entries as feed.atom",
+                "content": {"application/feed+json": {"schema": {"type": "object"}}},
+            }
+        }
+    )
+    def get(self) -> Response:
+        """JSON Feed of new content versions of the datasets, newest first"""
+        api = api_url()
+        body = feed.json_feed(
+            feed.content_versions(service()),
+            base=api.removesuffix("/api/v1"),
+            self_url=f"{api}/feed.json",
+            limit=current_app.config["FEED_ENTRIES"],
+        )
+        return Response(orjson.dumps(body), mimetype="application/feed+json")
