@@ -428,3 +428,13 @@ def test_the_json_feed_has_the_atom_feeds_entries(client):
         e.find(f"{ATOM}updated").text for e in atom_entries
     ]
     assert get(client, "/").find("link", type="application/feed+json").attrs["href"] == f"{API}/feed.json"
+
+
+@pytest.mark.parametrize(("lang", "said"), [("ja", "もしかして："), ("en", "Did you mean: ")])
+def test_the_dataset_page_for_a_near_miss_links_the_closest_dataset(client, lang, said):
+    response = client.get("/datasets/hikikomori", query_string={"lang": lang}, headers=HTML)
+    assert response.status_code == 404
+    hint = parse(response).find("p", data_testid="did-you-mean")
+    assert words(hint) == f"{said}hikikomori-consultations".strip()
+    expected = "/datasets/hikikomori-consultations" + ("?lang=en" if lang == "en" else "")
+    assert hint.find("a").attrs["href"] == expected

@@ -23,8 +23,16 @@ OWN_PAGE_TYPES = [
     ("keyword-prefix", "/?keyword=ひきこ"),
     ("no-such-theme", "/?theme=存在しないテーマ"),
     ("search-no-results-en", "/?q=存在しない言葉&lang=en"),
+    ("dataset-near-miss", "/datasets/hikikomori"),
+    ("dataset-near-miss-en", "/datasets/hikikomori?lang=en"),
 ]
-STATUS = {"not-found": 404, "dataset-not-found": 404, "no-such-theme": 400}
+STATUS = {
+    "not-found": 404,
+    "dataset-not-found": 404,
+    "dataset-near-miss": 404,
+    "dataset-near-miss-en": 404,
+    "no-such-theme": 400,
+}
 
 
 @pytest.mark.parametrize("width", WIDTHS)
