@@ -16,7 +16,7 @@ from opendata.api.http import not_modified, not_modified_response, strong_etag
 from opendata.api.schemas import CatalogQuery, DatasetDetail, DatasetList, ResourceDetail
 from opendata.catalog.changes import parse_time
 from opendata.errors import InvalidParameter, all_problem_types
-from opendata.exports.files import package_readme
+from opendata.exports.files import ZIP_LAYOUT, package_readme
 
 blp = Blueprint("datasets", __name__, url_prefix="/api/v1", description="The catalog of data packages.")
 
@@ -145,7 +145,7 @@ class PackageZip(MethodView):
     def get(self, name: str) -> Response:
         """The whole package as a zip: data, datapackage.json, schemas, README with licence"""
         package = service().package(name)
-        etag = strong_etag(package.digest, "zip")
+        etag = strong_etag(package.digest, "zip", ZIP_LAYOUT)
         if not_modified(etag):
             return not_modified_response(etag)
         path = service().downloads.package_zip(

@@ -20,6 +20,9 @@ from opendata.query.engine import Engine
 from opendata.query.params import RowQuery
 
 EXCEL_FOLDER = "excel"
+# Names what the zip holds (zip_members): a change to the members changes it, so a zip built
+# before the change is neither served from the cache nor under its old ETag.
+ZIP_LAYOUT = "excel-1"
 
 
 class Downloads:
@@ -69,7 +72,7 @@ class Downloads:
 
     def package_zip(self, package: Package, readme: str) -> Path:
         folder = self._folder(package)
-        path = folder / f"{package.name}.zip"
+        path = folder / f"{package.name}.{ZIP_LAYOUT}.zip"
         if path.exists():
             return path
         folder.mkdir(parents=True, exist_ok=True)
