@@ -115,10 +115,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "summary": {"ja": "概要", "en": "Summary"},
     "downloads": {"ja": "ダウンロード", "en": "Downloads"},
     "downloads_hint": {
-        "ja": "Excel で開くときは「CSV（Excel用・BOM付きUTF-8）」を、古い Excel では「CSV（Shift_JIS）」を"
-        "選んでください。プログラムで使うときは「CSV（UTF-8）」または JSON が便利です。",
-        "en": "To open in Excel, choose “CSV for Excel (UTF-8 with BOM)”; for old versions of Excel, "
-        "“CSV (Shift_JIS)”. For programs, “CSV (UTF-8)” or JSON.",
+        "ja": "Excel で開くときは「CSV（Excel用・BOM付きUTF-8・日本語の見出し）」を、古い Excel では"
+        "「CSV（Shift_JIS・日本語の見出し）」を選んでください（保存されるファイル名は「…_Excel用.csv」"
+        "「…_ShiftJIS.csv」です）。プログラムで使うときは「CSV（UTF-8）」（英字の項目名）"
+        "または JSON が便利です。",
+        "en": "To open in Excel, choose “CSV for Excel (UTF-8 with BOM, Japanese headers)”; for old versions "
+        "of Excel, “CSV (Shift_JIS, Japanese headers)” (saved as “…_Excel用.csv” and “…_ShiftJIS.csv”). "
+        "For programs, “CSV (UTF-8)” (field names as headers) or JSON.",
     },
     "csv_utf8": {"ja": "CSV（UTF-8）", "en": "CSV (UTF-8)"},
     "csv_excel": {
@@ -132,9 +135,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "csv_sjis": {"ja": "CSV（Shift_JIS・日本語の見出し）", "en": "CSV (Shift_JIS, Japanese headers)"},
     "csv_sjis_refused": {
         "ja": "Shift_JIS 版はありません：{row}行目の {field} に Shift_JIS で表せない文字があります。"
-        "Excel では「CSV（Excel用・BOM付きUTF-8）」をお使いください。",
+        "Excel では「CSV（Excel用・BOM付きUTF-8・日本語の見出し）」をお使いください。",
         "en": "No Shift_JIS version: row {row}, field {field} holds a character Shift_JIS cannot encode. "
-        "For Excel, use “CSV for Excel (UTF-8 with BOM)”.",
+        "For Excel, use “CSV for Excel (UTF-8 with BOM, Japanese headers)”.",
     },
     "json_rows": {"ja": "JSON（API・{n}行まで）", "en": "JSON (API, up to {n} rows)"},
     "datapackage": {"ja": "datapackage.json（メタデータ）", "en": "datapackage.json (metadata)"},
