@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,34 @@ def test_themes_page_counts_and_links_and_the_feed_is_linked(page, lang, query):
     feed = page.locator("[data-testid=feed-link]")
     response = page.request.get(feed.get_attribute("href"))
     assert response.ok and "<feed" in response.text()
+
+
+def test_the_zip_downloaded_from_the_page_holds_the_excel_csvs(page):
+    page.goto("/datasets/mental-health-consultation")
+    assert "excel" in page.locator("#downloads-package ~ ul").inner_text()
+    with page.expect_download() as info:
+        page.locator("#downloads a[data-format=zip]").click()
+    archive = zipfile.ZipFile(info.value.path())
+    excel = [n for n in archive.namelist() if "/excel/" in n]
+    assert len(excel) == 2
+    assert all(archive.read(n).startswith(b"\xef\xbb\xbf") for n in excel)
+
+
+@pytest.mark.parametrize(
+    ("lang", "query", "name"), [("ja", "", "こころの電話相談"), ("en", "?lang=en", "Kokoro")]
+)
+def test_the_chart_legend_and_preview_name_the_service_not_its_id(page, lang, query, name):
+    page.goto(f"/datasets/mental-health-consultation{query}")
+    section = page.locator("#data-consultations")
+    legend = section.locator("ul.legend").first.inner_text()
+    assert name in legend and "kokoro-telephone" not in legend
+    assert name in section.locator("table[data-testid=preview-consultations]").inner_text()
+
+
+@pytest.mark.parametrize(("lang", "query"), LANGS)
+def test_a_near_miss_dataset_address_offers_the_closest_dataset(page, lang, query):
+    response = page.goto(f"/datasets/hikikomori{query}")
+    assert response is not None and response.status == 404
+    page.locator("[data-testid=did-you-mean] a").click()
+    assert page.url.split("?")[0].endswith("/datasets/hikikomori-consultations")
+    assert page.locator("h1").is_visible()
