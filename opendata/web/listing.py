@@ -68,7 +68,7 @@ class MatchReason:
     snippet: str
 
 
-def reasons(hit: Hit, lang: str) -> list[MatchReason]:
+def reasons(hit: Hit) -> list[MatchReason]:
     """Why a search found the dataset, one line per term, for the results page."""
     return [
         MatchReason(

@@ -84,7 +84,7 @@ def home(q: str, theme: str | None, keyword: str | None) -> ResponseReturnValue:
         keyword=keyword,
         searching=searching,
         unknown=unknown,
-        results=[(listing.card(summaries[h.package.name], lang), listing.reasons(h, lang)) for h in hits],
+        results=[(listing.card(summaries[h.package.name], lang), listing.reasons(h)) for h in hits],
         sections=listing.by_section(list(summaries.values()), lang),
         themes=listing.by_theme(list(summaries.values()), lang),
     )
