@@ -32,7 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check opendata tests scripts wsgi.py
 	$(BIN)/ruff format --check opendata tests scripts wsgi.py
 	$(BIN)/mypy opendata/periods.py opendata/catalog opendata/query opendata/exports opendata/ckan \
-		opendata/errors.py opendata/config.py opendata/service.py opendata/schemaorg.py
+		opendata/errors.py opendata/config.py opendata/service.py opendata/schemaorg.py opendata/metadata.py
 
 format: $(STAMP)
 	$(BIN)/ruff format opendata tests scripts wsgi.py

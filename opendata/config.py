@@ -69,6 +69,27 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "DCAT_DATASETS_PER_PAGE", 100, "Datasets per page of /catalog.* (ckanext-dcat's default is 100)."
     ),
+    Setting(
+        "OPERATOR_NAME",
+        "Kanagawa open data project",
+        "Who runs this deployment: the datasets' publisher (DCAT, schema.org) and contact point.",
+    ),
+    Setting(
+        "OPERATOR_URL", "", "The operator's web page; published as contact and publisher URL only if set."
+    ),
+    Setting("OPERATOR_EMAIL", "", "The operator's contact email; published only if set."),
+    Setting("OPERATOR_PHONE", "", "The operator's contact telephone number; published only if set."),
+    Setting(
+        "OPERATOR_TYPE",
+        "",
+        "The operator's ADMS publisher type code (e.g. NonProfitOrganisation); published only if set.",
+    ),
+    Setting(
+        "OPERATOR_IS_PUBLISHER",
+        False,
+        "True when the deployment is the publishing body's own: each package's `publisher` is then "
+        "the datasets' publisher instead of the operator.",
+    ),
     Setting("CKAN_URL", "", "CKAN site that `opendata ckan push` writes to."),
     Setting(
         "CKAN_ORGANIZATION",

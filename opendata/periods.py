@@ -3,7 +3,8 @@
 The report writes time in several ways: 令和2年度 (a fiscal year, April to March),
 28年度 under a heading that says the era once (H28～R2年度), 令和3年度(12月末現在) (a fiscal
 year counted to an as-of date), 令和3年度 上期 (its first half), 令和元年度末 (the last day of a
-fiscal year), R2年4月 and S52年 (abbreviated eras), 1/31時点 (a day inside a fiscal year).
+fiscal year), R2年4月 and S52年 (abbreviated eras), 1/31時点 (a day inside a fiscal year), and
+the periods of events (令和3年7月1日から8月30日, 令和元年度から4年度まで, 令和4年度以降).
 Every table turns these into Western-calendar integers and ISO dates through this module
 alone, so the rules live in one tested place.
 """
@@ -192,15 +193,20 @@ def parse_era_date(label: str) -> EraDate:
         raise PeriodError(f"month out of range in {label!r}")
     if match["end"] and month is not None:
         day = month_end(year, month).day
+    return _checked_date(label, year, month, day, match["weekday"])
+
+
+def _checked_date(label: str, year: int, month: int | None, day: int | None, weekday: str | None) -> EraDate:
+    """The date, once it is known to exist and to fall on the weekday printed beside it."""
     try:
         parsed = EraDate(label, year, month, day)
         parsed.first_day()
     except ValueError as exc:
         raise PeriodError(f"no such day: {label!r}") from exc
-    if match["weekday"] and day is not None:
-        weekday = "月火水木金土日"[parsed.last_day().weekday()]
-        if weekday != match["weekday"]:
-            raise PeriodError(f"{label!r} says {match['weekday']} but that day is a {weekday}")
+    if weekday and day is not None:
+        actual = "月火水木金土日"[parsed.last_day().weekday()]
+        if actual != weekday:
+            raise PeriodError(f"{label!r} says {weekday} but that day is a {actual}")
     return parsed
 
 
@@ -212,3 +218,88 @@ def parse_month(label: str) -> Period:
     start = parsed.first_day()
     fiscal_year = fiscal_year_of(start)
     return Period(label, start, parsed.last_day(), fiscal_year, is_partial=True)
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One printed point in time as the span it names: a day, a month, a year or a fiscal year."""
+
+    start: date
+    end: date
+    precision: str  # "day", "month", "year" or "fiscal_year"
+
+
+@dataclass(frozen=True)
+class Span:
+    """When an event happened or is planned: a point, a period, or a period open at one end."""
+
+    label: str
+    start: date | None
+    start_precision: str | None
+    end: date | None
+    end_precision: str | None
+
+
+_FISCAL_POINT = re.compile(rf"^{_ERA}{_YEAR}年度(?P<end>末)?$")
+_ERA_AT_START = re.compile(r"^(?P<era>明治|大正|昭和|平成|令和|[MTSHR])(?=元|\d)")
+# A later part of a range may leave out what the earlier part printed: 12月24日(金), 8月30日, 3月.
+_MONTH_DAY = re.compile(r"^(?P<month>\d{1,2})月((?P<day>\d{1,2})日)?(\((?P<weekday>[月火水木金土日])\))?$")
+
+
+def _moment(text: str, previous: Moment | None, era: str | None, label: str) -> Moment:
+    """One point of a span; `previous` and `era` fill in the year or era a later point omits."""
+    fiscal = _FISCAL_POINT.match(text)
+    if fiscal:
+        era_name = fiscal["era"] or era
+        if era_name is None:
+            raise PeriodError(f"fiscal year in {label!r} names no era")
+        first, last = fiscal_year_bounds(era_year(era_name, fiscal["year"]))
+        return Moment(last, last, "day") if fiscal["end"] else Moment(first, last, "fiscal_year")
+    short = _MONTH_DAY.match(text)
+    if short and previous is not None:
+        month = int(short["month"])
+        if not 1 <= month <= 12:
+            raise PeriodError(f"month out of range in {label!r}")
+        # A range runs forward: a month before the start's month is in the following year.
+        year = previous.start.year + (1 if month < previous.start.month else 0)
+        day = int(short["day"]) if short["day"] else None
+        return _era_moment(_checked_date(label, year, month, day, short["weekday"]))
+    return _era_moment(parse_era_date(text))
+
+
+def _era_moment(parsed: EraDate) -> Moment:
+    precision = "day" if parsed.day is not None else "month" if parsed.month is not None else "year"
+    return Moment(parsed.first_day(), parsed.last_day(), precision)
+
+
+_RANGE = re.compile(r"^(?P<start>.+?)(～|~|から)(?P<end>.*?)(まで(に)?)?$")
+_OPEN_END = re.compile(r"^(?P<start>.+?)(から|より|以降|～|~)$")
+_OPEN_START = re.compile(r"^(?P<end>.+?)まで(に)?$")
+
+
+def parse_span(label: str) -> Span:
+    """令和3年1月～令和8年3月, 令和元年度から4年度まで, 令和4年1月20日～, 令和4年1月7日まで, 令和5年度.
+
+    A point is the whole span it names (a month runs from its first day to its last); each end
+    keeps its own precision, since the report may print a fiscal year at one end and a day at
+    the other.
+
+    >>> parse_span("令和3年7月1日から8月30日").end
+    datetime.date(2021, 8, 30)
+    """
+    text = normalise(label)
+    if match := _OPEN_END.match(text):
+        start = _moment(match["start"], None, None, label)
+        return Span(label, start.start, start.precision, None, None)
+    if (match := _OPEN_START.match(text)) and not _RANGE.match(match["end"]):
+        end = _moment(match["end"], None, None, label)
+        return Span(label, None, None, end.end, end.precision)
+    if (match := _RANGE.match(text)) and match["end"]:
+        start = _moment(match["start"], None, None, label)
+        era = _ERA_AT_START.match(match["start"])
+        end = _moment(match["end"], start, era["era"] if era else None, label)
+        if end.end < start.start:
+            raise PeriodError(f"{label!r} ends before it starts")
+        return Span(label, start.start, start.precision, end.end, end.precision)
+    point = _moment(text, None, None, label)
+    return Span(label, point.start, point.precision, point.end, point.precision)

@@ -17,11 +17,10 @@ from opendata.catalog.search import SearchIndex, TableTexts
 from opendata.catalog.suggest import closest
 from opendata.errors import DatasetNotFound, ResourceNotFound
 from opendata.exports.files import Downloads
+from opendata.periods import fiscal_year_bounds
 from opendata.query.engine import Engine
 from opendata.query.params import RowQuery
 from opendata.query.store import Store, quote
-
-PERIOD_COLUMNS = ("period_start", "period_end", "as_of_date", "event_date", "start_date", "end_date")
 
 
 @dataclass
@@ -81,17 +80,35 @@ class DataService:
         return self.store.info(package, resource).row_count
 
     def coverage(self, package: Package) -> dict[str, str | None]:
-        """The earliest and latest dates the package's rows cover, from its period columns."""
-        first, last = None, None
+        """The earliest and latest days the package's rows cover, from every period field.
+
+        Period fields are the date fields and the fiscal years (`fiscal_year`, `*_fiscal_year`:
+        FY N runs from N-04-01 to N+1-03-31). A row's dates win over its fiscal year (FY2021 up to
+        December ends on 12-31), so a fiscal year counts only in rows without a date. A package
+        without any period field (a list of services) covers the day of its source report.
+        """
+        days: list[str] = []
         connection = self.store.connection(package)
         for resource in package.resources:
-            for column in (c for c in PERIOD_COLUMNS if resource.field(c)):
+            dated = [f.name for f in resource.fields if f.type in ("date", "datetime")]
+            fiscal = [
+                f.name
+                for f in resource.fields
+                if f.type == "integer" and (f.name == "fiscal_year" or f.name.endswith("_fiscal_year"))
+            ]
+            undated = " AND ".join(f"{quote(name)} IS NULL" for name in dated) or "1"
+            for name in dated + fiscal:
                 low, high = connection.execute(
-                    f"SELECT min({quote(column)}), max({quote(column)}) FROM {quote(resource.name)}"
+                    f"SELECT min({quote(name)}), max({quote(name)}) FROM {quote(resource.name)}"
+                    + (f" WHERE {undated}" if name in fiscal else "")
                 ).fetchone()
-                first = min(filter(None, [first, low]), default=None)
-                last = max(filter(None, [last, high]), default=None)
-        return {"start": first, "end": last}
+                if name in fiscal and low is not None:
+                    low = fiscal_year_bounds(int(low))[0].isoformat()
+                    high = fiscal_year_bounds(int(high))[1].isoformat()
+                days += [str(value)[:10] for value in (low, high) if value not in (None, "")]
+        if not days and package.source.get("date"):
+            days = [str(package.source["date"])]
+        return {"start": min(days, default=None), "end": max(days, default=None)}
 
 
 def table_texts(engine: Engine, packages: list[Package], max_rows: int) -> TableTexts:

@@ -223,7 +223,7 @@ def sha256_of(path: Path) -> str:
 
 def descriptor(csv_path: Path, count: int, seed: int) -> dict:
     return {
-        "profile": "tabular-data-package",
+        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         "name": PACKAGE_NAME,
         "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"opendata:{PACKAGE_NAME}:{count}:{seed}")),
         "title": "合成統計データ（ベンチマーク用）",
@@ -246,10 +246,13 @@ def descriptor(csv_path: Path, count: int, seed: int) -> dict:
         "sources": [
             {"title": "scripts/make_synthetic_package.py", "publisher": "Kanagawa open data project"}
         ],
-        "contributors": [{"title": "Kanagawa open data project", "role": "author"}],
+        "contributors": [{"title": "Kanagawa open data project", "roles": ["creator"]}],
+        "language": ["ja", "en"],
+        "updateFrequency": "NEVER",
         "resources": [
             {
                 "name": RESOURCE_NAME,
+                "type": "table",
                 "path": f"data/{csv_path.name}",
                 "title": "月次相談件数（合成）",
                 "titleEnglish": "Monthly consultations (synthetic)",
@@ -257,7 +260,6 @@ def descriptor(csv_path: Path, count: int, seed: int) -> dict:
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
-                "profile": "tabular-data-resource",
                 "schema": {"fields": FIELDS, "missingValues": [""]},
                 "bytes": csv_path.stat().st_size,
                 "hash": f"sha256:{sha256_of(csv_path)}",

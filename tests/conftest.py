@@ -10,7 +10,12 @@ from flask.testing import FlaskClient
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ROOT / "datapackages"
 SCHEMAS = ROOT / "schemas"
-REPORT_TEXT = ROOT.parent / "shared" / "source" / "kanagawa-2022-03-10-social-issues-committee.txt"
+REPORT_NAME = "kanagawa-2022-03-10-social-issues-committee.txt"
+# The report the packages are derived from, kept beside them as their provenance.
+REPORT_TEXT = PACKAGES / "_source" / REPORT_NAME
+# The working copy shared outside the repository, where one exists.
+SHARED_REPORT_TEXT = ROOT.parent / "shared" / "source" / REPORT_NAME
+REPORT_FIGURES = ROOT / "tests" / "report_figures"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 

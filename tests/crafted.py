@@ -28,6 +28,7 @@ def write_package(
     if primary_key:
         schema["primaryKey"] = primary_key
     descriptor = {
+        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
         "name": name,
         "id": f"00000000-0000-4000-8000-{abs(hash(name)) % 10**12:012d}",
         "title": name,
@@ -40,7 +41,7 @@ def write_package(
                 "path": f"data/{name}.csv",
                 "format": "csv",
                 "encoding": "utf-8",
-                "profile": "tabular-data-resource",
+                "type": "table",
                 "schema": schema,
                 "bytes": data.stat().st_size,
                 "hash": f"sha256:{file_digest(data)}",

@@ -78,6 +78,8 @@ def test_problem_types_are_listed(client):
         ("電子決裁", "digital-administration"),
         ("かならいん", "kanarain-consultations"),
         ("ＳＮＳ いじめ", "support-services"),  # full-width letters, two terms
+        ("dated event", "key-figures"),  # words of a descriptionEnglish only
+        ("unknown channel", "support-services"),
     ],
 )
 def test_catalog_search_works_in_japanese_and_english(client, query, expected):
@@ -101,12 +103,17 @@ def test_catalog_keyword_filter_and_paging(client):
 def test_dataset_metadata_has_versions_and_links(client):
     body = client.get(f"{V1}/datasets/hikikomori-consultations").get_json()
     assert body["title"] == "ひきこもり地域支援センターの相談実績"
+    assert body["description"].startswith("ひきこもり地域支援センター")
+    assert body["description_english"].startswith("Consultations whose main concern was hikikomori")
     assert body["license"]["id"] == "CC-BY-4.0" and "出典" in body["license"]["attribution"]
     assert body["source"]["section"] == "1(4)ア(ア)" and body["source"]["page"] == 9
     assert body["versions"][0]["version"] == "1.0.0" and body["versions"][0]["current"] is True
     assert body["coverage"] == {"start": "2020-04-01", "end": "2021-12-31"}
     resource = body["resources"][0]
-    assert resource["rows"] == 2 and resource["schema"]["primaryKey"] == ["fiscal_year"]
+    assert resource["rows"] == 8 and resource["schema"]["primaryKey"] == ["fiscal_year", "channel"]
+    assert resource["sources"][0]["caption"] == "a 相談実績(主訴：ひきこもり件数)"
+    assert resource["pivot"]["columns"] == "channel_label"
+    assert resource["description_english"].startswith("One row per fiscal year and channel")
     for link in ("rows", "rows_csv", "download_csv", "download_csv_excel", "download_csv_shift_jis"):
         assert resource["links"][link].startswith(
             "http://localhost/api/v1/datasets/hikikomori-consultations/"
@@ -146,11 +153,12 @@ def test_package_zip_holds_data_schemas_and_licence(client):
 
 
 def test_rows_are_typed_by_the_schema(client):
-    body = client.get(f"{HIKI}/rows").get_json()
+    assert client.get(f"{HIKI}/rows").get_json()["total"] == 8  # 2 fiscal years x (3 channels + total)
+    body = client.get(f"{HIKI}/rows?channel=total").get_json()
     assert body["total"] == 2 and body["next"] is None
     first = body["rows"][0]
-    assert first["fiscal_year"] == 2020 and first["total"] == 402 and first["is_partial"] is False
-    assert first["local_government_code"] == "140007"
+    assert first["fiscal_year"] == 2020 and first["consultations"] == 402 and first["is_partial"] is False
+    assert first["channel_label"] == "計" and first["local_government_code"] == "140007"
 
 
 @pytest.mark.parametrize(("package", "resource"), ALL_RESOURCES)
@@ -222,7 +230,8 @@ def test_boolean_and_date_filters(client):
         "carer-call-center",
     }
     assert body["fields"] == ["service_id"]
-    assert client.get(f"{CRIME}/rows?period_start__gte=2019-04-01").get_json()["total"] == 2
+    # two fiscal years x two categories (相談件数, 支援回数)
+    assert client.get(f"{CRIME}/rows?period_start__gte=2019-04-01").get_json()["total"] == 4
 
 
 def test_multi_field_sort(client):
@@ -246,7 +255,7 @@ PAGING = [
     ("key-figures", "key-figures", "sort=-as_of_date", 6),
     ("key-figures", "key-figures", "sort=unit,-value&figure_type=actual", 3),
     ("support-services", "support-services", "sort=-channel_phone,since", 4),
-    ("crime-victim-support", "crime-victim-support", "sort=-support_sessions", 1),
+    ("crime-victim-support", "crime-victim-support", "sort=-value", 3),
 ]
 
 
@@ -271,7 +280,7 @@ def test_paging_walks_the_whole_table_with_no_gap_and_no_duplicate(client, packa
 
 def test_rows_headers(client):
     response = client.get(f"{HIKI}/rows?limit=1")
-    assert response.headers["X-Total-Count"] == "2"
+    assert response.headers["X-Total-Count"] == "8"
     assert 'rel="next"' in response.headers["Link"] and 'rel="describedby"' in response.headers["Link"]
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "Link" in response.headers["Access-Control-Expose-Headers"]
@@ -311,13 +320,14 @@ def test_every_get_has_a_strong_etag_and_answers_304(client, path):
 def test_head_returns_headers_only(client):
     response = client.head(f"{HIKI}/rows")
     assert response.status_code == 200 and response.get_data() == b""
-    assert response.headers["X-Total-Count"] == "2"
+    assert response.headers["X-Total-Count"] == "8"
 
 
 def test_gzip_when_accepted(client):
     response = client.get(f"{KEY}/rows?limit=100", headers={"Accept-Encoding": "gzip"})
     assert response.headers["Content-Encoding"] == "gzip"
-    assert json.loads(gzip.decompress(response.get_data()))["total"] == 61
+    total = json.loads(gzip.decompress(response.get_data()))["total"]
+    assert total == len(shipped_rows("key-figures", "key-figures")) == 62
     assert response.headers["ETag"].endswith(':gzip"')
 
 
@@ -355,7 +365,11 @@ def test_csv_flavours_decode_to_the_same_table(client, endpoint, encoding, codec
     assert f"charset={charset}" in response.headers["Content-Type"]
     rows = list(csv.DictReader(io.StringIO(data.decode(codec), newline="")))
     expected = shipped_rows("hikikomori-consultations", "hikikomori-consultations")
-    assert sorted(rows, key=lambda r: r["fiscal_year"]) == expected
+
+    def key(row):
+        return row["fiscal_year"], row["channel"]
+
+    assert sorted(rows, key=key) == sorted(expected, key=key)
 
 
 def test_csv_header_titles_and_newline_choice(client):
@@ -395,17 +409,17 @@ ERRORS = [
     (f"{V1}/datasets?limit=x", 400, "invalid-parameter", "limit"),
     (f"{HIKI}/rows?totl=1", 400, "unknown-parameter", "totl"),
     (f"{HIKI}/rows?totl__gt=1", 400, "unknown-field", "totl__gt"),
-    (f"{HIKI}/rows?total__between=1", 400, "invalid-parameter", "total__between"),
-    (f"{HIKI}/rows?total=abc", 400, "invalid-parameter", "total"),
-    (f"{HIKI}/rows?total__gt=1.5", 400, "invalid-parameter", "total__gt"),
+    (f"{HIKI}/rows?consultations__between=1", 400, "invalid-parameter", "consultations__between"),
+    (f"{HIKI}/rows?consultations=abc", 400, "invalid-parameter", "consultations"),
+    (f"{HIKI}/rows?consultations__gt=1.5", 400, "invalid-parameter", "consultations__gt"),
     (f"{HIKI}/rows?period_end=2021-13-01", 400, "invalid-parameter", "period_end"),
     (f"{HIKI}/rows?is_partial=maybe", 400, "invalid-parameter", "is_partial"),
-    (f"{HIKI}/rows?total__isnull=perhaps", 400, "invalid-parameter", "total__isnull"),
-    (f"{HIKI}/rows?total__in=", 400, "invalid-parameter", "total__in"),
-    (f"{HIKI}/rows?total__contains=4", 400, "invalid-parameter", "total__contains"),
+    (f"{HIKI}/rows?consultations__isnull=perhaps", 400, "invalid-parameter", "consultations__isnull"),
+    (f"{HIKI}/rows?consultations__in=", 400, "invalid-parameter", "consultations__in"),
+    (f"{HIKI}/rows?consultations__contains=4", 400, "invalid-parameter", "consultations__contains"),
     (f"{HIKI}/rows?sort=nope", 400, "unknown-field", "sort"),
-    (f"{HIKI}/rows?sort=total,-total", 400, "invalid-parameter", "sort"),
-    (f"{HIKI}/rows?fields=total,nope", 400, "unknown-field", "fields"),
+    (f"{HIKI}/rows?sort=consultations,-consultations", 400, "invalid-parameter", "sort"),
+    (f"{HIKI}/rows?fields=consultations,nope", 400, "unknown-field", "fields"),
     (f"{HIKI}/rows?fields=", 400, "invalid-parameter", "fields"),
     (f"{HIKI}/rows?limit=100000", 400, "page-too-large", "limit"),
     (f"{HIKI}/rows?limit=-1", 400, "invalid-parameter", "limit"),

@@ -105,3 +105,12 @@ def test_the_organization_is_the_publisher():
         "description": "神奈川県（全国地方公共団体コード 140007）",
     }
     assert uuid.UUID(mapping.organization_id("kanagawa-prefecture")).version == 5
+
+
+def test_notes_carry_the_japanese_description_then_the_english():
+    package = CATALOG.get("key-figures")
+    notes = mapping.dataset_fields(package, "kanagawa-prefecture", "http://api.test")["notes"]
+    assert notes == f"{package.description}\n\n{package.description_english}"
+    [figures, _] = package.resources
+    spec = mapping.table_resource(package, figures, "http://api.test", upload=False)
+    assert spec.fields["description"].endswith(figures.description_english)

@@ -46,7 +46,7 @@ def test_serve_refuses_an_invalid_package(package_copy):
     csv_path.write_text(csv_path.read_text(encoding="utf-8").replace(",402\n", ",403\n"), encoding="utf-8")
     result = run("serve", "--packages", str(packages), "--port", "1")
     assert result.returncode == 1
-    assert "[sum]" in result.stderr and "row 2, field total" in result.stderr
+    assert "[sum-long]" in result.stderr and "row 5, field consultations" in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("opendata: error: not serving")
 
 

@@ -147,8 +147,8 @@ def test_empty_results_page_shows_the_list_it_points_to(client):
         (f"{API}/datasets/hikikomori-consultations/resources/hikikomori", "resource-not-found", None),
         (f"{HIKI}/rows?fiscal_yaer__gte=2020", "unknown-field", "fiscal_year"),
         (f"{HIKI}/rows?sort=-fiscal_yaer", "unknown-field", "fiscal_year"),
-        (f"{HIKI}/rows?fields=telephon,total", "unknown-field", "telephone"),
-        (f"{HIKI}/rows.csv?telephon=3", "unknown-parameter", "telephone"),
+        (f"{HIKI}/rows?fields=consultation,channel", "unknown-field", "consultations"),
+        (f"{HIKI}/rows.csv?consultation=3", "unknown-parameter", "consultations"),
     ],
 )
 def test_unknown_names_suggest_the_closest_real_one(client, path, slug, suggestion):
@@ -327,7 +327,7 @@ def test_constant_columns_are_marked_and_stated_once(client):
         th.attrs["data-field"] for th in table.find_all("th") if "constant" in th.attrs.get("class", "")
     ]
     assert marked[:2] == ["local_government_code", "local_government_name"]
-    assert "telephone" not in marked
+    assert "consultations" not in marked
     note = words(page.find("p", data_testid="constant-hikikomori-consultations"))
     assert "140007" in note and "神奈川県" in note
 

@@ -138,7 +138,8 @@ def edit_csv(path: Path, row: int, field: str, value: str) -> None:
 
 # (package, file, row, field, new value, rule the report must name)
 BROKEN_CELLS = [
-    ("hikikomori-consultations", "hikikomori-consultations.csv", 2, "total", "403", "sum"),
+    # row 5 is FY2020's total (計) in the long form: it must equal the three channels' rows
+    ("hikikomori-consultations", "hikikomori-consultations.csv", 5, "consultations", "403", "sum-long"),
     (
         "digital-administration",
         "e-approval-rate.csv",
@@ -150,14 +151,14 @@ BROKEN_CELLS = [
     (
         "hikikomori-consultations",
         "hikikomori-consultations.csv",
-        3,
+        6,
         "period_end",
         "2021-11-30",
         "as-of-date",
     ),
     (
         "addiction-consultations",
-        "addiction-consultations.csv",
+        "telephone-consultations.csv",
         3,
         "period_end",
         "2022-04-30",
@@ -166,7 +167,7 @@ BROKEN_CELLS = [
     ("crime-victim-support", "crime-victim-support.csv", 5, "fiscal_year", "1989", "period-label"),
     (
         "womens-employment-support",
-        "career-counselling-and-suit-loans.csv",
+        "interview-suit-loans.csv",
         2,
         "interview_suit_loans",
         "24件",
@@ -184,6 +185,27 @@ BROKEN_CELLS = [
         "partial-flag",
     ),
     ("support-services", "support-services.csv", 3, "status", "closed", "constraint-error"),
+    ("support-services", "support-services.csv", 3, "channel_phone", "unknown", "type-error"),
+    # ISMS certification 平成30年2月9日 and the next KSC 令和5年度から, each a day off or open-ended.
+    ("key-figures", "events.csv", 67, "start_date", "2018-02-08", "date-label"),
+    ("key-figures", "events.csv", 70, "end_date", "2024-03-31", "date-label"),
+    ("key-figures", "events.csv", 70, "start_precision", "day", "date-label"),
+    # row 4 is the FY2020 call's implementations: more organisations than intended is impossible
+    ("community-revitalization", "implementation-status.csv", 4, "organisations", "94", "ordered-long"),
+    ("community-revitalization", "smartphone-classes.csv", 2, "proposal_number", "10", "foreign-key"),
+    ("dialogue-forum", "dialogue-forum.csv", 2, "local_government_code", "140001", "check-digit"),
+    # FY2021's visit row (7) labelled as telephone: a label the enum allows, paired with the wrong id
+    ("hikikomori-consultations", "hikikomori-consultations.csv", 7, "channel_label", "電話", "one-label"),
+    # a name the schema allows, but not the name of the service the row's id refers to
+    (
+        "mental-health-consultation",
+        "consultations.csv",
+        2,
+        "service_name",
+        "自宅・宿泊施設療養者向け",
+        "reference-name",
+    ),
+    ("key-figures", "key-figures.csv", 2, "local_government_code", "140008", "check-digit"),
 ]
 
 
@@ -210,6 +232,9 @@ def test_the_broken_key_figure_row_is_a_checked_total():
     """Row 19 of key-figures (the table above edits it) is breakfast-schools, a checked total."""
     with (PACKAGES / "key-figures" / "data" / "key-figures.csv").open(encoding="utf-8") as handle:
         assert list(csv.DictReader(handle))[17]["figure_id"] == "breakfast-schools"
+    with (PACKAGES / "key-figures" / "data" / "events.csv").open(encoding="utf-8") as handle:
+        events = list(csv.DictReader(handle))
+    assert [events[65]["event_id"], events[68]["event_id"]] == ["isms-certification", "next-ksc"]
 
 
 @pytest.mark.parametrize(

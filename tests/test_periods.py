@@ -123,3 +123,57 @@ def test_unreadable_labels_raise_period_error(label):
             periods.parse_fiscal_year(label)
         except periods.PeriodError:
             periods.parse_era_date(label)
+
+
+SPANS = [
+    # label as printed, start, start precision, end, end precision
+    ("令和4年1月31日(月)", date(2022, 1, 31), "day", date(2022, 1, 31), "day"),
+    ("令和3年10月", date(2021, 10, 1), "month", date(2021, 10, 31), "month"),
+    ("S52年", date(1977, 1, 1), "year", date(1977, 12, 31), "year"),
+    ("令和5年度", date(2023, 4, 1), "fiscal_year", date(2024, 3, 31), "fiscal_year"),
+    ("令和4年2月末", date(2022, 2, 28), "day", date(2022, 2, 28), "day"),
+    ("令和3年1月から令和8年3月まで", date(2021, 1, 1), "month", date(2026, 3, 31), "month"),
+    ("令和3年1月～令和8年3月", date(2021, 1, 1), "month", date(2026, 3, 31), "month"),
+    ("令和元年度から4年度まで", date(2019, 4, 1), "fiscal_year", date(2023, 3, 31), "fiscal_year"),
+    ("令和3年7月1日から8月30日", date(2021, 7, 1), "day", date(2021, 8, 30), "day"),
+    ("令和3年6月15日（火）～12月24日（金）", date(2021, 6, 15), "day", date(2021, 12, 24), "day"),
+    ("令和4年2月から3月", date(2022, 2, 1), "month", date(2022, 3, 31), "month"),
+    ("令和4年1月から5月まで", date(2022, 1, 1), "month", date(2022, 5, 31), "month"),
+    ("平成30年度から令和4年2月末まで", date(2018, 4, 1), "fiscal_year", date(2022, 2, 28), "day"),
+    ("令和3年12月～1月", date(2021, 12, 1), "month", date(2022, 1, 31), "month"),  # runs into the next year
+    ("令和4年1月20日～", date(2022, 1, 20), "day", None, None),
+    ("令和3年9月17日から", date(2021, 9, 17), "day", None, None),
+    ("令和4年度以降", date(2022, 4, 1), "fiscal_year", None, None),
+    ("平成30年度より", date(2018, 4, 1), "fiscal_year", None, None),
+    ("令和4年1月7日まで", None, None, date(2022, 1, 7), "day"),
+    ("令和3年度末までに", None, None, date(2022, 3, 31), "day"),
+    ("令和 3 年 5 月 12 日", date(2021, 5, 12), "day", date(2021, 5, 12), "day"),
+]
+
+
+@pytest.mark.parametrize(("label", "start", "start_precision", "end", "end_precision"), SPANS)
+def test_spans(label, start, start_precision, end, end_precision):
+    span = periods.parse_span(label)
+    assert (span.start, span.start_precision, span.end, span.end_precision) == (
+        start,
+        start_precision,
+        end,
+        end_precision,
+    )
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "令和3年6月15日（水）～12月24日（金）",  # 2021-06-15 is a Tuesday
+        "令和3年7月1日から8月32日",  # no such day
+        "令和3年7月から13月",  # no such month
+        "同年10月から",  # relative: the data gives the reading instead
+        "昨年度",
+        "令和4年2月から令和3年3月",  # ends before it starts
+        "12月24日～",  # no year to read it in
+    ],
+)
+def test_unreadable_spans_raise_period_error(label):
+    with pytest.raises(periods.PeriodError):
+        periods.parse_span(label)

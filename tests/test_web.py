@@ -209,8 +209,11 @@ def test_dataset_page_works_without_javascript(client):
     assert words(page.find("h1")) == "ひきこもり地域支援センターの相談実績"
     table = main.find("table", data_testid="preview-hikikomori-consultations")
     rows = [[words(td) for td in tr.find_all("td")] for tr in table.find("tbody").find_all("tr")]
-    assert [r[3] for r in rows] == ["令和2年度", "令和3年度(12月末現在)"]
-    assert [r[-1] for r in rows] == ["402", "297"]
+    # long form: one row per fiscal year and channel, in the order the report prints them
+    assert [r[3] for r in rows] == ["令和2年度"] * 4 + ["令和3年度(12月末現在)"] * 4
+    assert [r[-4] for r in rows] == ["telephone", "visit", "sns", "total"] * 2  # the id beside its label
+    assert [r[-3] for r in rows] == ["電話", "来所", "SNS", "計"] * 2
+    assert [r[-1] for r in rows] == ["290", "88", "24", "402", "207", "80", "10", "297"]
     assert "神奈川県" in words(main.find("section", id="provenance"))
     assert "9ページ" in words(main.find("section", id="provenance"))
     assert "Creative Commons Attribution 4.0" in words(main.find("section", id="licence"))
@@ -220,13 +223,13 @@ def test_dataset_page_works_without_javascript(client):
     )
     assert "1.0.0" in words(main.find("section", id="versions"))
     schema = main.find("table", class_="schema")
-    first = schema.find("tbody").find_all("tr")[7]
-    assert [words(c) for c in first.children if isinstance(c, Node)] == [
-        "telephone",
-        "電話",
+    measure = schema.find("tbody").find_all("tr")[10]
+    assert [words(c) for c in measure.children if isinstance(c, Node)] == [
+        "consultations",
+        "相談件数",
         "integer 必須",
         "件",
-        "Consultations by telephone.",
+        "その年度・相談方法の相談件数（主訴：ひきこもり）。",
     ]
 
 
@@ -246,6 +249,32 @@ def test_the_chart_is_real_svg_with_axes_units_and_a_text_alternative(client):
     assert "電話" in words(figure.find("ul", class_="legend"))
 
 
+@pytest.mark.parametrize(
+    ("url", "series"),
+    [
+        ("/datasets/crime-victim-support", ["相談件数", "支援回数"]),
+        ("/datasets/crime-victim-support?lang=en", ["consultations", "support sessions"]),
+        ("/datasets/hikikomori-consultations?lang=en", ["telephone", "visit", "SNS", "total"]),
+        (
+            "/datasets/mental-health-consultation",
+            [
+                "こころの電話相談",
+                "いのちのほっとライン@かながわ",
+                "自宅・宿泊施設療養者向け",
+                "医療関係機関・社会福祉施設従事者向け",
+            ],
+        ),
+        ("/datasets/community-revitalization?lang=en", ["intended participation", "implemented"]),
+    ],
+)
+def test_a_long_table_charts_one_series_per_category_in_the_page_language(client, url, series):
+    """The chart pivots the long rows: one series per printed category, never its identifier."""
+    page = get(client, url)
+    figure = page.find("figure", class_="chart")
+    legend = [words(li) for li in figure.find("ul", class_="legend").find_all("li")]
+    assert legend == series
+
+
 def test_downloads_link_every_flavour_and_decode_to_the_table(client):
     page = get(client, "/datasets/hikikomori-consultations")
     links = {
@@ -263,17 +292,17 @@ def test_downloads_link_every_flavour_and_decode_to_the_table(client):
     rows = client.get(links["json"]).get_json()["rows"]
     # The Excel flavours head their columns with the Japanese titles; plain UTF-8 with the names.
     flavours = [
-        ("csv-utf-8", "utf-8", "fiscal_year_label", "total"),
-        ("csv-utf-8-sig", "utf-8-sig", "年度（原表記）", "計"),
-        ("csv-utf-8-sig-names", "utf-8-sig", "fiscal_year_label", "total"),
-        ("csv-cp932", "cp932", "年度（原表記）", "計"),
+        ("csv-utf-8", "utf-8", "fiscal_year_label", "consultations"),
+        ("csv-utf-8-sig", "utf-8-sig", "年度（原表記）", "相談件数"),
+        ("csv-utf-8-sig-names", "utf-8-sig", "fiscal_year_label", "consultations"),
+        ("csv-cp932", "cp932", "年度（原表記）", "相談件数"),
     ]
-    for flavour, codec, label, total in flavours:
+    for flavour, codec, label, count in flavours:
         body = client.get(links[flavour]).data
         assert body.startswith(b"\xef\xbb\xbf") == (codec == "utf-8-sig")
         table = list(csv.DictReader(io.StringIO(body.decode(codec), newline="")))
         assert [r[label] for r in table] == [r["fiscal_year_label"] for r in rows]
-        assert [int(r[total]) for r in table] == [r["total"] for r in rows]
+        assert [int(r[count]) for r in table] == [r["consultations"] for r in rows]
     assert client.get(links["zip"]).mimetype == "application/zip"
     assert client.get(links["datapackage"]).get_json()["name"] == "hikikomori-consultations"
 
@@ -286,7 +315,9 @@ def test_json_ld_names_the_dataset_and_its_downloads(client):
     assert data["name"] == "ひきこもり地域支援センターの相談実績"
     assert data["url"] == "http://localhost/datasets/hikikomori-consultations"
     assert data["license"] == "https://creativecommons.org/licenses/by/4.0/"
-    assert data["publisher"]["name"] == data["creator"]["name"] == "神奈川県"
+    # The service that derived the tables publishes them; the prefecture created the report.
+    assert data["publisher"]["name"] == data["creator"]["name"] == "Kanagawa open data project"
+    assert data["isBasedOn"]["creator"]["name"] == "神奈川県"
     assert data["temporalCoverage"] == "2020-04-01/2021-12-31"
     assert data["spatialCoverage"]["name"] == "神奈川県"
     assert "ひきこもり" in data["keywords"]
@@ -315,30 +346,35 @@ def test_english_dataset_page(client):
     assert words(page.find("p", class_="lead")).startswith("Consultations whose main concern")
     svg = page.find("svg", role="img")
     assert "telephone: FY2020 290; FY2021 (to 2021-12-31) 207." in words(svg.find("desc"))
-    header = page.find("th", data_field="telephone")
-    assert words(header.find("span", class_="label")) == "telephone (件)"
+    header = page.find("th", data_field="consultations")
+    assert words(header.find("span", class_="label")) == "consultations (件)"
+    schema = page.find("table", class_="schema")
+    assert "Consultations with hikikomori as the main concern, for the fiscal year and channel." in words(
+        schema
+    )
 
 
 def test_preview_pages_and_sorts_on_the_server(client, app):
     page = get(client, "/datasets/key-figures?sort=-value&page=2")
     table = page.find("table", data_testid="preview-key-figures")
-    assert "全61行中 21〜40行目" in words(table.find("caption"))
+    everything = client.get("/api/v1/datasets/key-figures/resources/key-figures/rows?sort=-value&limit=100")
+    assert f"全{everything.get_json()['total']}行中 21〜40行目" in words(table.find("caption"))
     header = table.find("th", data_field="value")
     assert header.attrs["aria-sort"] == "descending"
     assert parse_qs(urlsplit(header.find("a").attrs["href"]).query)["sort"] == ["value"]
     values = [
         float(words(tr.find_all("td")[7]).replace(",", "")) for tr in table.find("tbody").find_all("tr")
     ]
-    everything = client.get("/api/v1/datasets/key-figures/resources/key-figures/rows?sort=-value&limit=100")
     expected = [r["value"] for r in everything.get_json()["rows"]][20:40]
     assert values == expected
     pager = page.find("nav", class_="pager")
     current = pager.find("a", aria_current="page")
     assert words(current) == "2"
     following = parse_qs(urlsplit(pager.find("a", rel="next").attrs["href"]).query)
-    assert following == {"sort": ["-value"], "page": ["3"]}
+    # key-figures has two tables, so the pager names the one it pages
+    assert following == {"resource": ["key-figures"], "sort": ["-value"], "page": ["3"]}
     previous = parse_qs(urlsplit(pager.find("a", rel="prev").attrs["href"]).query)
-    assert previous == {"sort": ["-value"]}
+    assert previous == {"resource": ["key-figures"], "sort": ["-value"]}
 
 
 def test_a_dataset_of_several_tables_pages_each_by_name(client):
@@ -397,10 +433,24 @@ def test_pages_load_nothing_from_elsewhere(client):
 @pytest.mark.parametrize("name", SHIPPED)
 def test_descriptions_split_into_japanese_and_english(app, name):
     package = app.extensions["opendata"].catalog.get(name)
-    japanese, english = i18n.split_bilingual(package.description)
+    japanese, english = i18n.bilingual(package.description, package.description_english)
     assert i18n.is_japanese(japanese) and japanese.endswith("。")
     assert english and english[0].isupper()
     assert not i18n.is_japanese(english[:40])
+
+
+@pytest.mark.parametrize(
+    ("japanese", "english", "lang", "expected"),
+    [
+        ("日本語。", "English.", "ja", "日本語。"),
+        ("日本語。", "English.", "en", "English."),
+        ("日本語の説明。 English description.", "", "en", "English description."),
+        ("日本語だけ。", "", "en", "日本語だけ。"),
+    ],
+)
+def test_descriptions_in_the_language_of_the_page(japanese, english, lang, expected):
+    """description is Japanese and descriptionEnglish English; one-string descriptors still split."""
+    assert i18n.in_language(japanese, lang, english) == expected
 
 
 def test_which_resources_are_charted(app):
@@ -427,6 +477,7 @@ def test_nice_scale(maximum, percent, scale):
         ({"period_start": "2021-04-01", "period_end": "2021-12-31"}, "FY2021 (to 2021-12-31)"),
         ({"period_start": "2022-02-01", "period_end": "2022-02-28"}, "2022-02"),
         ({"as_of_date": "2022-01-31"}, "as of 2022-01-31"),
+        ({"period_start": None, "period_end": "2022-02-28"}, "as of 2022-02-28"),
         ({"term": 2}, "Term 2"),
     ],
 )

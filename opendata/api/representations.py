@@ -10,6 +10,7 @@ import copy
 from datetime import datetime
 from typing import Any
 
+from opendata import metadata
 from opendata.catalog.changes import stated_time
 from opendata.catalog.models import Package, Resource
 from opendata.catalog.search import Hit
@@ -113,6 +114,7 @@ def dataset_summary(service: DataService, api: str, package: Package) -> dict[st
 def dataset_detail(service: DataService, api: str, package: Package) -> dict[str, Any]:
     body = dataset_summary(service, api, package)
     body["contributors"] = package.descriptor.get("contributors", [])
+    body.update(metadata.describe(package, metadata.Publishing.from_settings(service.settings)))
     body["versions"] = [
         {
             "version": package.version,
@@ -141,6 +143,8 @@ def resource_detail(service: DataService, api: str, package: Package, resource: 
         "bytes": resource.descriptor.get("bytes"),
         "hash": resource.descriptor.get("hash"),
         "schema": resource.schema,
+        "sources": list(resource.descriptor.get("sources", [])),  # where the table is printed
+        "pivot": resource.descriptor.get("pivot"),
         "links": resource_links(api, package, resource),
     }
 

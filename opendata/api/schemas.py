@@ -89,8 +89,8 @@ class Dataset(ma.Schema):
     id = ma.fields.String(metadata={"description": "Stable UUID."})
     title = ma.fields.String()
     title_english = ma.fields.String()
-    description = ma.fields.String(metadata={"description": "In Japanese (the descriptor's description)."})
-    description_english = ma.fields.String(metadata={"description": "In English (descriptionEnglish)."})
+    description = ma.fields.String(metadata={"description": "In Japanese."})
+    description_english = ma.fields.String(metadata={"description": "In English."})
     keywords = ma.fields.List(ma.fields.String())
     theme = ma.fields.String()
     version = ma.fields.String()
@@ -113,8 +113,15 @@ class ResourceDetail(ma.Schema):
     dataset = ma.fields.String()
     title = ma.fields.String()
     title_english = ma.fields.String()
-    description = ma.fields.String()
-    description_english = ma.fields.String()
+    description = ma.fields.String(metadata={"description": "In Japanese."})
+    description_english = ma.fields.String(metadata={"description": "In English."})
+    sources = ma.fields.List(
+        ma.fields.Dict(),
+        metadata={"description": "Where the table is printed: section, page, caption, order."},
+    )
+    pivot = ma.fields.Dict(
+        allow_none=True, metadata={"description": "How the long table pivots back to the printed layout."}
+    )
     rows = ma.fields.Integer()
     format = ma.fields.String()
     mediatype = ma.fields.String()
@@ -126,6 +133,16 @@ class ResourceDetail(ma.Schema):
 
 class DatasetDetail(Dataset):
     contributors = ma.fields.List(ma.fields.Dict())
+    update_frequency = ma.fields.Dict(
+        allow_none=True,
+        metadata={"description": "更新頻度: a code of the EU frequency table, its titles and URI."},
+    )
+    language = ma.fields.List(ma.fields.String(), metadata={"description": "BCP 47 language tags."})
+    publisher = ma.fields.Dict(
+        metadata={"description": "Who publishes the dataset: this service's operator."}
+    )
+    source_creator = ma.fields.Dict(metadata={"description": "Who issued the report the data come from."})
+    contact_point = ma.fields.Dict(metadata={"description": "連絡先: only the details the operator set."})
     versions = ma.fields.List(ma.fields.Dict())
     resources = ma.fields.List(ma.fields.Nested(ResourceDetail))
 

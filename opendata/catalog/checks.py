@@ -1,48 +1,35 @@
 """Checks that encode the report's own arithmetic and calendar, beyond what frictionless knows.
 
-A resource declares arithmetic rules in `reportChecks` (sum, sum-of-rows, ordered); the
-calendar rules apply wherever a resource has the conventional period columns, so a new
-table gets them by naming its columns the same way.
+A resource declares arithmetic rules in `reportChecks`: `sum` and `ordered` compare columns of
+one row (a wide table), `sum-of-rows` compares rows named by a key, and `sum-long` and
+`ordered-long` do the same for a long table, where each observation is a row and one column
+(the category) says which part it is, within each group of rows sharing the `by` columns;
+`one-label` keeps each category's identifier and printed label paired.
+The calendar rules and the local government code's check digit apply wherever a resource
+has the conventional columns, so a new table gets them by naming its columns the same way.
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from opendata import periods
+from opendata.catalog.findings import Finding, Row, read_rows, wrong_sum
+from opendata.catalog.findings import number as _number
+from opendata.catalog.long_checks import (
+    check_local_government_codes,
+    check_one_label,
+    check_ordered_long,
+    check_pivot,
+    check_sum_long,
+)
 from opendata.catalog.models import Resource
 
 # The report is dated 2022-03-10: an era-less year label means the latest reading up to FY2021.
 REPORT_FISCAL_YEAR = 2021
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule: str
-    message: str
-    row: int | None = None  # 1-based data row, as frictionless counts (header is row 1)
-    field: str | None = None
-
-
-Row = dict[str, Any]
-
-
-def read_rows(resource: Resource) -> list[Row]:
-    with resource.path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _number(value: str | None) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
 
 
 def _date(value: str | None) -> date | None:
@@ -55,12 +42,9 @@ def _date(value: str | None) -> date | None:
 def check_sum(rule: dict[str, Any], rows: list[Row]) -> Iterator[Finding]:
     total, parts = rule["total"], rule["parts"]
     for number, row in enumerate(rows, start=2):
-        values = [_number(row.get(p)) for p in parts]
         expected = _number(row.get(total))
-        if expected is None or any(v is None for v in values):
-            continue
-        actual = sum(v for v in values if v is not None)
-        if abs(actual - expected) > 1e-9:
+        actual = wrong_sum(expected, [_number(row.get(p)) for p in parts])
+        if actual is not None:
             yield Finding(
                 "sum",
                 f"{total} is {expected:g} but {' + '.join(parts)} is {actual:g}",
@@ -101,6 +85,9 @@ RULES: dict[str, Callable[[dict[str, Any], list[Row]], Iterator[Finding]]] = {
     "sum": check_sum,
     "sum-of-rows": check_sum_of_rows,
     "ordered": check_ordered,
+    "sum-long": check_sum_long,
+    "ordered-long": check_ordered_long,
+    "one-label": check_one_label,
 }
 
 
@@ -178,7 +165,8 @@ def _check_labelled_span(row: Row, number: int) -> Iterator[Finding]:
         except periods.PeriodError:
             return  # a free-form span (第1期 dates and the like) is checked by frictionless types only
     for name, expected in (("period_start", parsed.start), ("period_end", parsed.end)):
-        if name in row and row[name] != expected.isoformat():
+        # an empty cell is a day the report does not give (an as-of rate's start): unknown, not wrong
+        if row.get(name) and row[name] != expected.isoformat():
             yield Finding(
                 "period-label",
                 f"label {label!r} gives {name} {expected}, not {row[name]}",
@@ -227,6 +215,35 @@ def check_dates_against_labels(rows: list[Row], names: set[str]) -> Iterator[Fin
             month = int(row["start_month"]) if row.get("start_month") else None
             if (parsed.year, parsed.month) != (int(row["start_year"]), month):
                 yield Finding("date-label", f"{row['start_label']!r} is {parsed.iso()}", number, "start_year")
+        if names >= SPAN_COLUMNS:
+            yield from _check_span(row, number)
+
+
+# An event table dates each row by its printed label (or the reading of a relative one).
+SPAN_COLUMNS = {"date_label", "start_date", "start_precision", "end_date", "end_precision"}
+
+
+def _check_span(row: Row, number: int) -> Iterator[Finding]:
+    source = "date_reading" if row.get("date_reading") else "date_label"
+    try:
+        span = periods.parse_span(row[source])
+    except periods.PeriodError as exc:
+        yield Finding("date-label", str(exc), number, source)
+        return
+    expected = {
+        "start_date": span.start.isoformat() if span.start else "",
+        "start_precision": span.start_precision or "",
+        "end_date": span.end.isoformat() if span.end else "",
+        "end_precision": span.end_precision or "",
+    }
+    for name, value in expected.items():
+        if row.get(name, "") != value:
+            yield Finding(
+                "date-label",
+                f"{row[source]!r} gives {name} {value or '(none)'}, not {row.get(name) or '(none)'}",
+                number,
+                name,
+            )
 
 
 def check_resource(resource: Resource) -> list[Finding]:
@@ -247,6 +264,9 @@ def check_resource(resource: Resource) -> list[Finding]:
             findings.extend(check(rule, rows))
         except KeyError as exc:
             findings.append(Finding(rule["rule"], f"rule is missing the key {exc}"))
+    findings.extend(check_pivot(resource, rows))
+    if "local_government_code" in names:
+        findings.extend(check_local_government_codes(rows))
     findings.extend(check_periods(rows, names))
     findings.extend(check_dates_against_labels(rows, names))
     return findings

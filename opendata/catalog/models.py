@@ -7,6 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from opendata.catalog.pivot import Pivot
+
+
+def both_languages(description: str, description_english: str) -> str:
+    """One text for places that hold one (CKAN notes): the Japanese, then the English if any."""
+    return f"{description}\n\n{description_english}" if description_english else description
+
 
 @dataclass(frozen=True)
 class Field:
@@ -16,7 +23,7 @@ class Field:
     description: str
     unit: str | None
     constraints: dict[str, Any]
-    description_english: str = ""
+    description_english: str = ""  # `description` is Japanese; older descriptors mix both in it
 
     @classmethod
     def from_descriptor(cls, descriptor: dict[str, Any]) -> Field:
@@ -72,6 +79,7 @@ class Resource:
     descriptor: dict[str, Any]
     digest: str  # sha256 of the data file: changes exactly when the rows change
     description_english: str = ""
+    pivot: Pivot | None = None  # how the long table pivots back to the printed layout
 
     @classmethod
     def from_descriptor(cls, descriptor: dict[str, Any], base: Path) -> Resource:
@@ -90,6 +98,7 @@ class Resource:
             descriptor=descriptor,
             digest=file_digest(path),
             description_english=descriptor.get("descriptionEnglish", ""),
+            pivot=Pivot.from_descriptor(descriptor["pivot"]) if descriptor.get("pivot") else None,
         )
 
     @property

@@ -14,7 +14,9 @@ from typing import Any
 from opendata.catalog.build import schema_drift
 from opendata.catalog.checks import check_resource
 from opendata.catalog.loader import DESCRIPTOR, load_package, package_dirs
+from opendata.catalog.long_checks import check_descriptor_codes, check_reference_names
 from opendata.errors import PackageError
+from opendata.metadata import descriptor_issues
 
 
 @dataclass(frozen=True)
@@ -97,10 +99,16 @@ def frictionless_issues(directory: Path, name: str) -> tuple[list[Issue], int]:
                     message=error.message,
                     resource=task.name,
                     row=getattr(error, "row_number", None),
-                    field=getattr(error, "field_name", None),
+                    field=_error_field(error),
                 )
             )
     return issues, rows
+
+
+def _error_field(error: Any) -> str | None:
+    """The field at fault; a foreign-key error names its key's fields (the first stands for all)."""
+    names = getattr(error, "field_names", None)
+    return getattr(error, "field_name", None) or (names[0] if names else None)
 
 
 def validate_package(directory: Path, schemas_dir: Path | None) -> PackageReport:
@@ -118,7 +126,10 @@ def validate_package(directory: Path, schemas_dir: Path | None) -> PackageReport
     if any(i.rule in {"package-error", "resource-error", "scheme-error", "source-error"} for i in issues):
         return report  # the arithmetic cannot be checked on data frictionless cannot read
     for resource in package.resources:
-        for finding in check_resource(resource):
+        findings = check_resource(resource)
+        for target in package.resources:
+            findings += check_reference_names(resource, target)
+        for finding in findings:
             report.issues.append(
                 Issue(
                     package.name,
@@ -130,6 +141,12 @@ def validate_package(directory: Path, schemas_dir: Path | None) -> PackageReport
                     finding.field,
                 )
             )
+    report.issues.extend(
+        Issue(package.name, str(descriptor_path), f.rule, f.message, field=f.field)
+        for f in check_descriptor_codes(package.descriptor)
+    )
+    for rule, message in descriptor_issues(package):
+        report.issues.append(Issue(package.name, str(descriptor_path), rule, message))
     if schemas_dir is not None:
         try:
             drifts = schema_drift(directory, schemas_dir)

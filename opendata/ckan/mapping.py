@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from opendata import metadata
 from opendata.api.representations import dataset_url, remote_descriptor, resource_url
-from opendata.catalog.models import Package, Resource
+from opendata.catalog.models import Package, Resource, both_languages
 from opendata.errors import PackageError
 
 # Data Package licence names (SPDX) to CKAN's default licence ids.
@@ -119,9 +120,11 @@ def license_id(package: Package) -> str:
 
 
 def contributor(package: Package, *roles: str) -> str:
+    """The first contributor holding one of `roles` (Data Package v2 `roles`, or v1's `role`)."""
     for role in roles:
         for person in package.descriptor.get("contributors", []):
-            if person.get("role") == role and person.get("title"):
+            held = person.get("roles") or [person.get("role")]
+            if role in held and person.get("title"):
                 return str(person["title"])
     return ""
 
@@ -145,6 +148,9 @@ def extras(package: Package) -> dict[str, str]:
         "local_government_code": spatial.get("localGovernmentCode"),
         "local_government_name": spatial.get("localGovernmentName"),
         "content_digest": f"sha256:{package.digest}",
+        # The keys ckanext-dcat's DCAT-AP profile reads for dct:accrualPeriodicity and dct:language.
+        "frequency": (code := metadata.frequency(package)) and metadata.frequency_iri(code),
+        "language": ",".join(metadata.languages(package)),
     }
     return {key: str(value) for key, value in values.items() if value not in (None, "")}
 
@@ -161,17 +167,17 @@ def organization(name: str, packages: list[Package]) -> dict[str, Any]:
 
 def dataset_fields(package: Package, organization_name: str, api: str) -> dict[str, Any]:
     """CKAN dataset metadata, without resources (they are created one by one)."""
-    author = contributor(package, "author", "publisher")
+    author = contributor(package, "creator", "author", "publisher")
     return {
         "id": str(package_uuid(package)),
         "name": package.name,
         "title": package.title,
-        "notes": package.description,
+        "notes": both_languages(package.description, package.description_english),
         "url": dataset_url(api, package),
         "version": package.version,
         "license_id": license_id(package),
         "author": author,
-        "maintainer": contributor(package, "maintainer") or author,
+        "maintainer": contributor(package, "dataCurator", "maintainer") or author,
         "owner_org": organization_name,
         "private": False,
         "tags": [{"name": tag} for tag in tags(package.keywords)],
@@ -190,7 +196,7 @@ def table_resource(package: Package, resource: Resource, api: str, *, upload: bo
     fields: dict[str, Any] = {
         "id": resource_id(package, resource.name),
         "name": resource.title,
-        "description": resource.description,
+        "description": both_languages(resource.description, resource.description_english),
         "format": "CSV",
         "mimetype": "text/csv",
         "hash": f"sha256:{resource.digest}",

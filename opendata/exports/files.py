@@ -139,6 +139,7 @@ def package_readme(package: Package, api_url: str) -> str:
         "",
         package.description,
         "",
+        *([package.description_english, ""] if package.description_english else []),
         "## Source / 出典",
         "",
         f"- {source.get('title', '')}",

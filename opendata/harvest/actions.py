@@ -34,11 +34,14 @@ from opendata.harvest.errors import (
     NotFound,
     ValidationError,
 )
-from opendata.harvest.records import Published, organization_dict
+from opendata.harvest.records import Published, organization_dict, tag_id
 
 log = logging.getLogger("opendata.harvest")
 bp = Blueprint("ckan_action_api", __name__)
 MAX_BODY = 64 * 1024
+# The CKAN release this read API is checked against (tests/ckan harvests it with CKAN 2.12.0):
+# ckanapi and harvesters read `ckan_version` to decide which API features to use.
+CKAN_API_VERSION = "2.12.0"
 WRITE_ACTION = re.compile(r"(_(create|update|patch|delete|purge|reorder|revise|upsert|insert|clear)$|^bulk_)")
 
 
@@ -198,7 +201,7 @@ def tag_list(ctx: Context, params: dict[str, Any]) -> list[Any]:
     query = str(params.get("query") or params.get("q") or "")
     names = [n for n in names if query.lower() in n.lower()]
     if flag(params, "all_fields"):
-        return [{"name": n, "display_name": n, "vocabulary_id": None} for n in names]
+        return [{"id": tag_id(n), "name": n, "display_name": n, "vocabulary_id": None} for n in names]
     return names
 
 
@@ -211,8 +214,9 @@ def license_list(ctx: Context, params: dict[str, Any]) -> list[dict[str, Any]]:
 
 @action
 def status_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    """What this site is (it is not CKAN, so no ckan_version: clients must not assume one)."""
+    """What this site is: the CKAN version whose action API it answers like, and its own version."""
     return {
+        "ckan_version": CKAN_API_VERSION,
         "site_title": current_app.config.get("API_TITLE", "Kanagawa open data API"),
         "site_description": "Read-only, CKAN-compatible view of the catalog; the API proper is /api/v1/.",
         "site_url": ctx.root,

@@ -14,23 +14,25 @@ from typing import Any
 from urllib.parse import urlencode
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
 
+from opendata import metadata
 from opendata.catalog.changes import ckan_time, parse_time
+from opendata.catalog.models import Package
+from opendata.harvest import dcat_context as context
 from opendata.harvest.catalog import Entry
+from opendata.harvest.dcat_context import ADMS, DCAT, DCATAP, VCARD
 
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
-VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
-ADMS = Namespace("http://www.w3.org/ns/adms#")
 LOCN = Namespace("http://www.w3.org/ns/locn#")
 EU_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
-EU_LANGUAGE = URIRef("http://publications.europa.eu/resource/authority/language/JPN")
 IANA = "http://www.iana.org/assignments/media-types/"
-DATA_PACKAGE = URIRef("https://datapackage.org/standard/data-package/")
+# The Data Package version every shipped descriptor declares in its `$schema`.
+DATA_PACKAGE = URIRef("https://datapackage.org/profiles/2.0/datapackage.json")
 PREFIXES = {"dcat": DCAT, "dct": DCTERMS, "foaf": FOAF, "vcard": VCARD, "spdx": SPDX, "hydra": HYDRA,
-            "owl": OWL, "xsd": XSD, "skos": SKOS, "adms": ADMS, "locn": LOCN, "rdfs": RDFS}  # fmt: skip
+            "owl": OWL, "xsd": XSD, "skos": SKOS, "adms": ADMS, "locn": LOCN, "rdfs": RDFS,
+            "prov": PROV, "dcatap": DCATAP}  # fmt: skip
 # extension -> (rdflib format, media type)
 FORMATS = {
     "ttl": ("turtle", "text/turtle"),
@@ -83,16 +85,13 @@ def _extras(package: dict[str, Any]) -> dict[str, str]:
     return {e["key"]: e["value"] for e in package.get("extras", [])}
 
 
-def add_publisher(graph: Graph, root: str, organization: dict[str, Any]) -> URIRef:
-    publisher = URIRef(f"{root}/organization/{organization['name']}")
-    graph.add((publisher, RDF.type, FOAF.Organization))
-    graph.add((publisher, FOAF.name, Literal(organization["title"], lang="ja")))
-    graph.add((publisher, DCTERMS.identifier, Literal(organization["id"])))
-    return publisher
+def service_uri(root: str) -> URIRef:
+    """The one dcat:DataService: this service's API, which serves every dataset."""
+    return URIRef(f"{root}/api/v1")
 
 
 def add_distribution(
-    graph: Graph, dataset: URIRef, resource: dict[str, Any], package: dict[str, Any]
+    graph: Graph, root: str, dataset: URIRef, resource: dict[str, Any], licence: URIRef | None
 ) -> None:
     ref = URIRef(f"{dataset}/resource/{resource['id']}")
     graph.add((dataset, DCAT.distribution, ref))
@@ -107,12 +106,19 @@ def add_distribution(
         graph.add((ref, DCTERMS.description, Literal(resource["description"])))
     url = URIRef(resource["url"])
     graph.add((ref, DCAT.accessURL, url))
-    if resource["format"] != "API":
+    graph.add((ref, DCATAP.availability, context.concept(graph, context.AVAILABILITY, "stable")))
+    # The API answers JSON (and CSV) rows; its distribution says JSON, the formats are files.
+    file_type = "JSON" if resource["format"] == "API" else resource["format"]
+    graph.add(
+        (ref, DCTERMS["format"], context.typed(graph, EU_FILE_TYPE + file_type, DCTERMS.MediaTypeOrExtent))
+    )
+    graph.add((ref, DCAT.mediaType, context.typed(graph, IANA + resource["mimetype"], DCTERMS.MediaType)))
+    if resource["format"] == "API":
+        graph.add((ref, DCAT.accessService, service_uri(root)))
+    else:
         graph.add((ref, DCAT.downloadURL, url))
-        graph.add((ref, DCTERMS["format"], URIRef(EU_FILE_TYPE + resource["format"])))
-    graph.add((ref, DCAT.mediaType, URIRef(IANA + resource["mimetype"])))
-    if package.get("license_url"):
-        graph.add((ref, DCTERMS.license, URIRef(package["license_url"])))
+    if licence is not None:
+        graph.add((ref, DCTERMS.license, licence))
     if resource.get("size") is not None:
         graph.add((ref, DCAT.byteSize, Literal(int(resource["size"]), datatype=XSD.nonNegativeInteger)))
     digest = str(resource.get("hash") or "")
@@ -125,37 +131,37 @@ def add_distribution(
             (checksum, SPDX.checksumValue, Literal(digest.removeprefix("sha256:"), datatype=XSD.hexBinary))
         )
     if resource["format"] == "JSON":
-        graph.add((ref, DCTERMS.conformsTo, DATA_PACKAGE))
-    if resource["format"] == "API":
-        service = BNode()
-        graph.add((ref, DCAT.accessService, service))
-        graph.add((service, RDF.type, DCAT.DataService))
-        graph.add((service, DCTERMS.title, Literal(resource["name"])))
-        endpoint = resource["url"].split("/datasets/")[0]
-        graph.add((service, DCAT.endpointURL, URIRef(endpoint)))
-        graph.add((service, DCAT.endpointDescription, URIRef(f"{endpoint}/openapi.json")))
+        graph.add((ref, DCTERMS.conformsTo, context.typed(graph, DATA_PACKAGE, DCTERMS.Standard)))
     for key, predicate in (("created", DCTERMS.issued), ("last_modified", DCTERMS.modified)):
         value = _time(resource.get(key))
         if value is not None:
             graph.add((ref, predicate, value))
 
 
-def add_dataset(graph: Graph, root: str, entry: Entry, package: dict[str, Any], publisher: URIRef) -> URIRef:
+def add_dataset(
+    graph: Graph, root: str, entry: Entry, package: dict[str, Any], publishing: metadata.Publishing
+) -> URIRef:
     """One dcat:Dataset with its distributions; returns its URI."""
     ref = dataset_uri(root, package)
     extras = _extras(package)
+    source = entry.package
+    identifier = BNode()
+    graph.add((identifier, RDF.type, ADMS.Identifier))
+    graph.add((identifier, SKOS.notation, Literal(package["name"])))
+    publisher = context.agent(graph, root, publishing.publisher(source))
+    page = context.typed(graph, f"{root}/datasets/{package['name']}", FOAF.Document)
     triples = [
         (RDF.type, DCAT.Dataset),
         (DCTERMS.identifier, Literal(package["id"])),
-        (ADMS.identifier, Literal(package["name"])),
+        (ADMS.identifier, identifier),
         (DCTERMS.title, Literal(package["title"], lang="ja")),
         (DCTERMS.description, Literal(package["notes"])),
         (DCTERMS.publisher, publisher),
-        (DCTERMS.language, EU_LANGUAGE),
+        (DCTERMS.creator, publisher),
         (OWL.versionInfo, Literal(package["version"])),
         (DCTERMS.issued, _time(package["metadata_created"])),
         (DCTERMS.modified, _time(package["metadata_modified"])),
-        (DCAT.landingPage, URIRef(f"{root}/datasets/{package['name']}")),  # the dataset's web page
+        (DCAT.landingPage, page),  # the dataset's web page
     ]
     if extras.get("title_english"):
         triples.append((DCTERMS.title, Literal(extras["title_english"], lang="en")))
@@ -163,27 +169,20 @@ def add_dataset(graph: Graph, root: str, entry: Entry, package: dict[str, Any], 
     for predicate, value in triples:
         if value is not None:
             graph.add((ref, predicate, value))
-    _add_context(graph, ref, entry, package, extras)
+    context.contact_point(graph, ref, publishing.publisher(source))
+    context.dataset_terms(graph, ref, source)
+    context.themes(graph, root, ref, source)
+    context.area(graph, ref, source)
+    context.source_report(graph, root, ref, source)
+    _add_context(graph, ref, entry, extras)
+    licence = context.licence(graph, package["license_url"]) if package.get("license_url") else None
     for resource in package["resources"]:
-        add_distribution(graph, ref, resource, package)
+        add_distribution(graph, root, ref, resource, licence)
     return ref
 
 
-def _add_context(
-    graph: Graph, ref: URIRef, entry: Entry, package: dict[str, Any], extras: dict[str, str]
-) -> None:
-    """Contact, place, period and provenance: what DCAT-AP recommends beyond the basics."""
-    contact = BNode()
-    graph.add((ref, DCAT.contactPoint, contact))
-    graph.add((contact, RDF.type, VCARD.Organization))
-    graph.add((contact, VCARD.fn, Literal(package.get("maintainer") or package.get("author") or "")))
-    if extras.get("local_government_name"):
-        place = BNode()
-        graph.add((ref, DCTERMS.spatial, place))
-        graph.add((place, RDF.type, DCTERMS.Location))
-        graph.add((place, SKOS.prefLabel, Literal(extras["local_government_name"], lang="ja")))
-        if extras.get("local_government_code"):
-            graph.add((place, DCTERMS.identifier, Literal(extras["local_government_code"])))
+def _add_context(graph: Graph, ref: URIRef, entry: Entry, extras: dict[str, str]) -> None:
+    """Period and provenance: what DCAT-AP recommends beyond the basics."""
     start, end = _date(entry.coverage.get("start")), _date(entry.coverage.get("end"))
     if start is not None or end is not None:
         period = BNode()
@@ -209,30 +208,71 @@ def _add_context(
         graph.add((statement, RDF.type, DCTERMS.ProvenanceStatement))
         graph.add((statement, RDFS.label, Literal(citation, lang="ja")))
     if extras.get("attribution"):
-        graph.add((ref, DCTERMS.rights, Literal(extras["attribution"])))
+        rights = BNode()
+        graph.add((ref, DCTERMS.rights, rights))
+        graph.add((rights, RDF.type, DCTERMS.RightsStatement))
+        graph.add((rights, RDFS.label, Literal(extras["attribution"])))
+
+
+def add_service(graph: Graph, root: str, title: str, operator: metadata.Agent) -> URIRef:
+    """The API as one named dcat:DataService, run by the operator; datasets are added as served."""
+    service = service_uri(root)
+    description = URIRef(f"{root}/api/v1/openapi.json")
+    graph.add((service, RDF.type, DCAT.DataService))
+    graph.add((service, DCTERMS.title, Literal(title, lang="en")))
+    graph.add((service, DCTERMS.description, Literal(
+        "Rows of every table as JSON or CSV with filters, sorting and keyset paging; the "
+        "OpenAPI document describes every endpoint.", lang="en")))  # fmt: skip
+    graph.add((service, DCAT.endpointURL, service))
+    graph.add((service, DCAT.endpointDescription, description))
+    # Its endpoints implement what its own OpenAPI document specifies.
+    graph.add((service, DCTERMS.conformsTo, context.typed(graph, str(description), DCTERMS.Standard)))
+    graph.add((service, DCTERMS.publisher, context.agent(graph, root, operator)))
+    graph.add((service, DCAT.keyword, Literal("API")))
+    graph.add((service, DCAT.keyword, Literal("オープンデータ", lang="ja")))
+    graph.add((service, DCAT.theme, context.eu_theme(graph, "GOVE")))  # public-sector information
+    context.contact_point(graph, service, operator)
+    return service
 
 
 def catalog_graph(
     root: str,
     title: str,
-    organization: dict[str, Any],
+    publishing: metadata.Publishing,
     items: list[tuple[Entry, dict[str, Any]]],
     paging: Paging,
     modified: datetime,
+    issued: datetime,
+    everything: list[Package],
 ) -> Graph:
-    """A dcat:Catalog holding one page of datasets, with its hydra:PagedCollection."""
+    """A dcat:Catalog holding one page of datasets, the API that serves them, and the Hydra paging."""
     graph = new_graph()
     catalog = URIRef(root)
-    publisher = add_publisher(graph, root, organization)
+    publisher = context.agent(graph, root, publishing.operator)
     graph.add((catalog, RDF.type, DCAT.Catalog))
     graph.add((catalog, DCTERMS.title, Literal(title, lang="en")))
-    graph.add((catalog, DCTERMS.description, Literal(f"{organization['title']}のオープンデータ", lang="ja")))
-    graph.add((catalog, FOAF.homepage, URIRef(f"{root}/")))
-    graph.add((catalog, DCTERMS.language, EU_LANGUAGE))
+    description = f"{publishing.operator.name}が公開するオープンデータのカタログ"
+    graph.add((catalog, DCTERMS.description, Literal(description, lang="ja")))
+    graph.add((catalog, FOAF.homepage, context.typed(graph, f"{root}/", FOAF.Document)))
+    for code in ("ja", "en"):
+        iri = metadata.language_iri(code)
+        assert iri is not None
+        graph.add((catalog, DCTERMS.language, context.typed(graph, iri, DCTERMS.LinguisticSystem)))
     graph.add((catalog, DCTERMS.publisher, publisher))
+    graph.add((catalog, DCTERMS.issued, Literal(ckan_time(issued), datatype=XSD.dateTime)))
     graph.add((catalog, DCTERMS.modified, Literal(ckan_time(modified), datatype=XSD.dateTime)))
+    context.theme_taxonomies(graph, root, catalog)
+    service = add_service(graph, root, title, publishing.operator)
+    graph.add((catalog, DCAT.service, service))
+    licences = {lic["path"] for p in everything for lic in p.licenses[:1] if lic.get("path")}
+    if len(licences) == 1:  # the catalog's metadata is under the licence all its datasets share
+        graph.add((catalog, DCTERMS.license, context.licence(graph, licences.pop())))
+    for known in everything:
+        context.area(graph, catalog, known)
     for entry, package in items:
-        graph.add((catalog, DCAT.dataset, add_dataset(graph, root, entry, package, publisher)))
+        ref = add_dataset(graph, root, entry, package, publishing)
+        graph.add((catalog, DCAT.dataset, ref))
+        graph.add((service, DCAT.servesDataset, ref))
     add_paging(graph, paging)
     return graph
 
@@ -253,9 +293,13 @@ def add_paging(graph: Graph, paging: Paging) -> None:
     graph.add((node, HYDRA.itemsPerPage, Literal(paging.size)))
 
 
-def dataset_graph(root: str, organization: dict[str, Any], entry: Entry, package: dict[str, Any]) -> Graph:
+def dataset_graph(
+    root: str, title: str, publishing: metadata.Publishing, entry: Entry, package: dict[str, Any]
+) -> Graph:
+    """One dataset, with the API service that serves it (so its accessService resolves here)."""
     graph = new_graph()
-    add_dataset(graph, root, entry, package, add_publisher(graph, root, organization))
+    ref = add_dataset(graph, root, entry, package, publishing)
+    graph.add((add_service(graph, root, title, publishing.operator), DCAT.servesDataset, ref))
     return graph
 
 

@@ -17,9 +17,10 @@ from flask import Blueprint, Response, current_app, request
 
 from opendata import errors, schemaorg
 from opendata.api.representations import dataset_detail
-from opendata.catalog.changes import ckan_time, parse_time
+from opendata.catalog.changes import parse_time
 from opendata.harvest import dcat
 from opendata.harvest.records import Published
+from opendata.metadata import Publishing
 
 bp = Blueprint("dcat", __name__)
 EXTENSIONS = "any(ttl, jsonld, rdf, xml, n3)"
@@ -28,6 +29,14 @@ CATALOG_PARAMETERS = ("page", "modified_since")
 
 def published() -> Published:
     return current_app.extensions["opendata.harvest"]
+
+
+def catalog_title() -> str:
+    return str(current_app.config.get("API_TITLE", "Kanagawa open data"))
+
+
+def publishing() -> Publishing:
+    return Publishing.from_settings(current_app.config)
 
 
 def root_url() -> str:
@@ -80,9 +89,17 @@ def catalog(extension: str) -> Response:
         if number > paging.last:
             raise errors.NotFound(f"page {number} does not exist; the last page is {paging.last}")
         page = items[(number - 1) * size : number * size]
-        title = current_app.config.get("API_TITLE", "Kanagawa open data")
+        title = catalog_title()
+        entries = store.catalog.entries
         graph = dcat.catalog_graph(
-            root, title, store.catalog.organization, page, paging, store.catalog.modified
+            root,
+            title,
+            publishing(),
+            page,
+            paging,
+            store.catalog.modified,
+            min((e.created for e in entries), default=store.catalog.modified),
+            [e.package for e in entries],
         )
         return dcat.serialize(graph, extension)
 
@@ -104,9 +121,8 @@ def dataset_schema_org(key: str) -> Response:
         for resource in detail["resources"]
         if service.downloads.cp932_refusal(package, package.resource(resource["name"])) is not None
     )
-    body = schemaorg.dataset(
-        detail, f"{root}/datasets/{package.name}", unavailable, modified=ckan_time(entry.modified)
-    )
+    site = schemaorg.Site(root, catalog_title(), publishing(), entry.modified)
+    body = schemaorg.dataset(detail, package, site, unavailable)
     return Response(orjson.dumps(body), mimetype="application/ld+json")
 
 
@@ -121,7 +137,7 @@ def dataset(key: str, extension: str) -> Response:
     def build() -> bytes:
         package = store.package(f"{root}/api/v1", entry.package.id)
         assert package is not None
-        graph = dcat.dataset_graph(root, store.catalog.organization, entry, package)
+        graph = dcat.dataset_graph(root, catalog_title(), publishing(), entry, package)
         return dcat.serialize(graph, extension)
 
     return document(store.memo(("dataset", root, extension, entry.package.id), build), extension)

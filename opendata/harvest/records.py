@@ -6,6 +6,7 @@ and Table Schemas as a pushed one; resources link to this API (nothing to upload
 
 from __future__ import annotations
 
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
@@ -16,6 +17,11 @@ from opendata.harvest.catalog import Entry, HarvestCatalog
 
 T = TypeVar("T")
 OPEN_LICENSES = {"cc-by", "cc-by-sa", "cc-zero", "odc-by", "odc-odbl", "odc-pddl"}
+
+
+def tag_id(name: str) -> str:
+    """A stable UUID per tag name (CKAN gives every tag one; harvesters may keep it)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"urn:kanagawa-opendata:tag:{name}"))
 
 
 def organization_dict(catalog: HarvestCatalog, *, package_count: int | None = None) -> dict[str, Any]:
@@ -66,10 +72,12 @@ def package_dict(entry: Entry, catalog: HarvestCatalog, api: str) -> dict[str, A
     fields = mapping.dataset_fields(entry.package, org["name"], api)
     specs = mapping.resources(entry.package, api, upload=False)
     resources = [_resource(spec, entry, position) for position, spec in enumerate(specs)]
+    # CKAN's package_dictize sorts tags by name and extras by key.
     tags = [
-        {"name": t["name"], "display_name": t["name"], "state": "active", "vocabulary_id": None}
-        for t in fields["tags"]
-    ]
+        {"id": tag_id(t["name"]), "name": t["name"], "display_name": t["name"], "state": "active",
+         "vocabulary_id": None}
+        for t in sorted(fields["tags"], key=lambda t: t["name"])
+    ]  # fmt: skip
     license_id = fields["license_id"]
     license_path = next((lic.get("path") for lic in entry.package.licenses if lic.get("path")), "")
     return {
@@ -94,6 +102,7 @@ def package_dict(entry: Entry, catalog: HarvestCatalog, api: str) -> dict[str, A
         "num_tags": len(tags),
         "resources": resources,
         "tags": tags,
+        "extras": sorted(fields["extras"], key=lambda e: e["key"]),
     }
 
 

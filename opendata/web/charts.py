@@ -3,8 +3,10 @@
 A resource is a time series when it has a fiscal-year or period column and numeric
 measures with a unit. Each unit gets its own chart (counts of people and of cases never
 share an axis); periods run left to right in time order and every series is one bar per
-period. The table on the page stays the source of truth: charts only draw its values, and
-each carries the same values as text.
+period. A long table (one observation per row) charts through its documented pivot: one
+series per category of the pivot's dimension that is not a period, named in the page's
+language, for the pivot's values only. The table on the page stays the source of truth:
+charts only draw its values, and each carries the same values as text.
 """
 
 from __future__ import annotations
@@ -104,8 +106,14 @@ def is_time_series(resource: Resource) -> bool:
 
 
 def measures(resource: Resource) -> list[Field]:
+    wanted = set(resource.pivot.values) if resource.pivot else None
     return [
-        f for f in resource.fields if f.type in ("integer", "number") and f.unit and f.name not in TIME_FIELDS
+        f
+        for f in resource.fields
+        if f.type in ("integer", "number")
+        and f.unit
+        and f.name not in TIME_FIELDS
+        and (wanted is None or f.name in wanted)
     ]
 
 
@@ -133,7 +141,7 @@ def resource_charts(
         periods.setdefault(tuple(row[n] for n in time_fields), period_label(row, lang))
     if len(periods) < 2:
         return []
-    categories = _categories(resource, rows)
+    categories = _categories(resource, rows, lang)
     units: dict[str, list[Field]] = {}
     for measure in measures(resource):
         units.setdefault(measure.unit or "", []).append(measure)
@@ -163,8 +171,14 @@ def resource_charts(
     return charts
 
 
-def _categories(resource: Resource, rows: list[dict[str, Any]]) -> list[str]:
+def _categories(resource: Resource, rows: list[dict[str, Any]], lang: str) -> list[str]:
     """Text fields that split one period into several series (e.g. one row per service)."""
+    if resource.pivot is not None:
+        return [
+            name
+            for name in resource.pivot.dimensions(lang)
+            if name not in LABEL_FIELDS and name not in TIME_FIELDS and len({r[name] for r in rows}) > 1
+        ]
     time_fields = time_sort(resource)
     keys = [tuple(r[n] for n in time_fields) for r in rows]
     if len(set(keys)) == len(keys):
@@ -240,6 +254,8 @@ def period_label(row: dict[str, Any], lang: str) -> str:
         return f"Term {row['term']}"
     if row.get("call_fiscal_year") is not None:
         return f"FY{row['call_fiscal_year']} call"
+    if row.get("period_end") and not row.get("period_start"):
+        return f"as of {row['period_end']}"  # a rate as at a day, counted from a start the report omits
     if row.get("period_start") and row.get("period_end"):
         return _english_span(date.fromisoformat(row["period_start"]), date.fromisoformat(row["period_end"]))
     if row.get("as_of_date"):

@@ -74,7 +74,7 @@ def build(
     asked: PreviewRequest,
     *,
     lang: str,
-    page_url: str,
+    site: schemaorg.Site,
     page_size: int,
     max_pages: int,
     max_json_rows: int,
@@ -96,8 +96,8 @@ def build(
         )
         sections.append(_section(service, package, resource, resource_detail, preview, lang, max_json_rows))
     other_lang = "ja" if lang == "en" else "en"
-    description = i18n.localized(package.description, package.description_english, lang)
-    other_description = i18n.localized(package.description, package.description_english, other_lang)
+    description = i18n.in_language(package.description, lang, package.description_english)
+    other_description = i18n.in_language(package.description, other_lang, package.description_english)
     titles = (detail["title"], detail["title_english"] or detail["title"])
     return DatasetPage(
         detail=detail,
@@ -112,10 +112,10 @@ def build(
         ],
         examples=examples(detail),
         jsonld=schemaorg.dataset(
-            detail, page_url, frozenset(d.url for r in sections for d in r.downloads if d.refused)
+            detail, package, site, frozenset(d.url for r in sections for d in r.downloads if d.refused)
         ),
         multiple=len(package.resources) > 1,
-        citation=citation.cite(package, lang, page_url),
+        citation=citation.cite(package, lang, f"{site.root}/datasets/{package.name}"),
     )
 
 
@@ -138,7 +138,7 @@ def _section(
         name=resource.name,
         title=(resource.title_english or resource.title) if lang == "en" else resource.title,
         other_title=resource.title if lang == "en" else resource.title_english,
-        description=i18n.localized(resource.description, resource.description_english, lang),
+        description=i18n.in_language(resource.description, lang, resource.description_english),
         rows=detail["rows"],
         fields=resource.fields,
         charts=charts.resource_charts(resource, series_rows, lang, names),

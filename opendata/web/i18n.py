@@ -290,22 +290,18 @@ def split_bilingual(text: str) -> tuple[str, str]:
     return text[: last.start()].strip(), text[last.end() :].strip()
 
 
-def localized(description: str, description_english: str, lang: str) -> str:
-    """The text in `lang` (`description` Japanese, `descriptionEnglish` English), else the other.
-
-    A description written the older way, Japanese then English in one string, is split.
-    """
+def bilingual(description: str, description_english: str = "") -> tuple[str, str]:
+    """(Japanese, English): from `description` and `descriptionEnglish` where a descriptor has
+    both, else split out of a `description` that holds both languages."""
     if description_english:
-        japanese, english = description, description_english
-    else:
-        japanese, english = split_bilingual(description)
-    return (english or japanese) if lang == "en" else (japanese or english)
+        return description, description_english
+    return split_bilingual(description)
 
 
-def in_language(text: str, lang: str) -> str:
+def in_language(text: str, lang: str, english_text: str = "") -> str:
     """The part of a bilingual description in `lang`, or the whole text when it has no such part."""
-    japanese, english = split_bilingual(text)
-    return (english if lang == "en" else japanese) or text
+    japanese, english = bilingual(text, english_text)
+    return (english if lang == "en" else japanese) or text or english_text
 
 
 def is_japanese(text: str) -> bool:

@@ -44,7 +44,7 @@ def card(summary: dict[str, Any], lang: str) -> Card:
     source = summary.get("source") or {}
     titles = (summary["title"], summary["title_english"] or summary["title"])
     title, other = (titles[1], titles[0]) if lang == "en" else titles
-    description = i18n.localized(summary["description"], summary.get("description_english", ""), lang)
+    description = i18n.in_language(summary["description"], lang, summary.get("description_english", ""))
     return Card(
         name=summary["name"],
         title=title,

@@ -9,9 +9,11 @@ from typing import Any
 from flask import Blueprint, Response, current_app, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
-from opendata import errors
+from opendata import errors, schemaorg
 from opendata.api import representations as rep
 from opendata.api.context import api_url, service
+from opendata.catalog.models import Package
+from opendata.metadata import Publishing
 from opendata.web import context, dataset_page, listing
 from opendata.web import errors as web_errors
 from opendata.web.context import current_language, page_url
@@ -115,12 +117,23 @@ def dataset(name: str, asked: dataset_page.PreviewRequest) -> str:
         rep.dataset_detail(data, api_url(), package),
         asked,
         lang=current_language(),
-        page_url=api_url().removesuffix("/api/v1") + f"/datasets/{package.name}",
+        site=schema_org_site(package),
         page_size=config["WEB_PREVIEW_ROWS"],
         max_pages=config["WEB_PREVIEW_PAGES"],
         max_json_rows=config["MAX_PAGE_SIZE"],
     )
     return render_template("dataset.html", page=page, api_docs=api_url() + "/docs")
+
+
+def schema_org_site(package: Package) -> schemaorg.Site:
+    """Where the page's JSON-LD says the dataset lives: the same as /dataset/<name>.schemaorg.jsonld."""
+    harvest = current_app.extensions["opendata.harvest"].catalog.find(package.name)
+    return schemaorg.Site(
+        api_url().removesuffix("/api/v1"),
+        str(current_app.config.get("API_TITLE", "Kanagawa open data")),
+        Publishing.from_settings(current_app.config),
+        harvest.modified if harvest is not None else None,
+    )
 
 
 @bp.after_request

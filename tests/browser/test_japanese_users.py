@@ -104,7 +104,7 @@ def test_on_a_phone_the_preview_drops_constant_columns_and_states_them_once(page
     page.set_viewport_size({"width": 640, "height": 900})
     narrow = page.locator(table).evaluate(FIRST_VISIBLE_COLUMN)
     assert "local_government_code" not in narrow and "local_government_name" not in narrow
-    assert "telephone" in narrow and note.is_visible()
+    assert "consultations" in narrow and note.is_visible()
     assert "140007" in note.inner_text() and "神奈川県" in note.inner_text()
     screenshot(page, f"preview-narrow-{lang}", full_page=False)
 

@@ -14,6 +14,7 @@ import pytest
 
 from opendata.exports.csv_export import neutralise
 from tests.browser.conftest import describe_violations, run_axe, screenshot
+from tests.conftest import PACKAGES
 
 FLAVOURS = [("csv-utf-8", "utf-8"), ("csv-utf-8-sig", "utf-8-sig"), ("csv-cp932", "cp932")]
 SUFFIXES = {"utf-8": ".csv", "utf-8-sig": "_Excel用.csv", "cp932": "_ShiftJIS.csv"}
@@ -50,7 +51,14 @@ def test_search_in_japanese_then_open_the_dataset(page):
     screenshot(page, "dataset-ja")
 
 
+def key_figure_rows() -> int:
+    with (PACKAGES / "key-figures" / "data" / "key-figures.csv").open(encoding="utf-8") as handle:
+        return len(list(csv.DictReader(handle)))
+
+
 def test_sort_and_page_the_preview(page):
+    total = key_figure_rows()
+    assert 60 < total <= 80  # four pages of 20, the last one short
     page.goto("/datasets/key-figures")
     table = "table[data-testid=preview-key-figures]"
     header = page.locator(f"{table} th[data-field=value]")
@@ -66,18 +74,19 @@ def test_sort_and_page_the_preview(page):
     first_page = [float(v.replace(",", "")) for v in column(page, table, "value")]
     assert first_page == sorted(first_page, reverse=True)
 
-    pager = page.get_by_role("navigation", name=re.compile("ページ送り"))
+    # key-figures has two tables (figures and events), each with its own pager
+    pager = page.get_by_role("navigation", name="本文中の主要な数値 のページ送り")
     pager.get_by_role("link", name="次のページ").click()
     page.wait_for_url(re.compile(r"page=2"))
-    assert query_of(page.url) == {"sort": ["-value"], "page": ["2"]}
-    assert "全61行中 21〜40行目" in page.locator(f"{table} caption").inner_text()
+    assert query_of(page.url) == {"resource": ["key-figures"], "sort": ["-value"], "page": ["2"]}
+    assert f"全{total}行中 21〜40行目" in page.locator(f"{table} caption").inner_text()
     second_page = [float(v.replace(",", "")) for v in column(page, table, "value")]
     assert second_page[0] <= first_page[-1] and second_page == sorted(second_page, reverse=True)
     assert pager.locator("[aria-current=page]").inner_text() == "2"
 
     pager.get_by_role("link", name="4ページ目").click()
     page.wait_for_url(re.compile(r"page=4"))
-    assert "全61行中 61〜61行目" in page.locator(f"{table} caption").inner_text()
+    assert f"全{total}行中 61〜{total}行目" in page.locator(f"{table} caption").inner_text()
     pager.get_by_role("link", name="前のページ").click()
     page.wait_for_url(re.compile(r"page=3"))
     screenshot(page, "dataset-preview-sorted-page-3")
@@ -90,7 +99,8 @@ def test_switch_language_keeps_the_page_and_back(page):
     assert page.locator("html").get_attribute("lang") == "en"
     assert query_of(page.url) == {"sort": ["-value"], "page": ["2"], "lang": ["en"]}
     assert page.get_by_role("heading", level=1).inner_text() == "Key figures stated in the report's text"
-    assert "rows 21–40 of 61" in page.locator("table[data-testid=preview-key-figures] caption").inner_text()
+    caption = page.locator("table[data-testid=preview-key-figures] caption").inner_text()
+    assert f"rows 21–40 of {key_figure_rows()}" in caption
 
     page.goto("/datasets/hikikomori-consultations?lang=en")
     screenshot(page, "dataset-en")
@@ -207,7 +217,8 @@ def test_pages_work_without_javascript(browser, live_server):
         page = context.new_page()
         page.goto("/datasets/key-figures")
         assert page.locator("table[data-testid=preview-key-figures] tbody tr").count() == 20
-        page.get_by_role("link", name="次のページ").click()
+        pager = page.get_by_role("navigation", name="本文中の主要な数値 のページ送り")
+        pager.get_by_role("link", name="次のページ").click()
         page.wait_for_url(re.compile(r"page=2"))
         assert "21〜40行目" in page.locator("table[data-testid=preview-key-figures] caption").inner_text()
         page.goto("/datasets/hikikomori-consultations")
@@ -242,7 +253,10 @@ def test_the_python_example_runs_as_printed(page, capsys):
         warnings.simplefilter("ignore")
         exec(compile(code, "example.py", "exec"), {})  # the example as a person would paste it
     printed = out.getvalue().splitlines()
-    assert len(printed) == 2 and "'total': 402" in printed[0]
+    # long form: one row per fiscal year and channel, FY2020's telephone first
+    assert (
+        len(printed) == 8 and "'channel': 'telephone'" in printed[0] and "'consultations': 290" in printed[0]
+    )
 
 
 def test_axe_after_interaction(page, axe_source):
