@@ -438,3 +438,17 @@ def test_the_dataset_page_for_a_near_miss_links_the_closest_dataset(client, lang
     assert words(hint) == f"{said}hikikomori-consultations".strip()
     expected = "/datasets/hikikomori-consultations" + ("?lang=en" if lang == "en" else "")
     assert hint.find("a").attrs["href"] == expected
+
+
+@pytest.mark.parametrize("descriptor", shipped(), ids=[d["name"] for d in shipped()])
+def test_every_shipped_page_shows_each_description_in_its_own_language(client, descriptor):
+    for lang, key in [("ja", "description"), ("en", "descriptionEnglish")]:
+        page = get(client, f"/datasets/{descriptor['name']}", lang=lang)
+        assert words(page.find("p", class_="lead")) == " ".join(descriptor[key].split())
+        for resource in descriptor["resources"]:
+            schema = page.find("section", id=f"data-{resource['name']}").find("table", class_="schema")
+            shown = [words(tr.find_all("td")[-1]) for tr in schema.find("tbody").find_all("tr")]
+            assert shown == [" ".join(f[key].split()) for f in resource["schema"]["fields"]], (
+                lang,
+                resource["name"],
+            )
