@@ -107,6 +107,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WEB_PREVIEW_ROWS", 20, "Rows per page of a dataset page's table preview."),
     Setting("WEB_PREVIEW_PAGES", 50, "Pages a preview walks before pointing to the downloads and the API."),
     Setting(
+        "SEARCH_TABLE_ROWS",
+        1000,
+        "Tables of at most this many rows have their text cells searched (why a dataset matched).",
+    ),
+    Setting("FEED_ENTRIES", 50, "Newest content versions listed in /api/v1/feed.atom and /api/v1/feed.json."),
+    Setting(
         "BASE_URL",
         "",
         "Public base URL (scheme://host[:port]); empty means taken from each request.",

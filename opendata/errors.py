@@ -74,6 +74,15 @@ class UnknownFormat(BadRequest):
     slug, title = "unknown-format", "Unknown format"
 
 
+class UnencodedRequestTarget(BadRequest):
+    slug, title = "unencoded-request-target", "Request target not percent-encoded"
+
+
+class UnknownTheme(Problem):
+    # A 404 like an unknown publisher: the value is well formed, it names no theme or keyword.
+    slug, title, status = "unknown-theme", "No such theme or keyword", 404
+
+
 class NotFound(Problem):
     slug, title, status = "not-found", "Not found", 404
 

@@ -31,6 +31,9 @@ class ProblemSchema(ma.Schema):
     detail = ma.fields.String()
     instance = ma.fields.String()
     parameter = ma.fields.String(metadata={"description": "The request parameter at fault, if any."})
+    suggestion = ma.fields.String(
+        metadata={"description": "For an unknown name: the closest real one (did you mean)."}
+    )
     request_id = ma.fields.String()
 
 

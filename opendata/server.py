@@ -42,7 +42,9 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
         "bind": f"{host}:{port}",
         "workers": workers,
         # Sync workers: with keep-alive clients, threaded workers here left one process idle.
-        "worker_class": "sync",
+        # This one also reads a raw UTF-8 request target (curl 'URL?q=就労') as its
+        # percent-encoding (opendata/request_targets.py).
+        "worker_class": "opendata.request_targets.SyncWorker",
         # Build the catalog and query stores once in the master, before the workers fork.
         "preload_app": True,
         "timeout": 120,

@@ -13,6 +13,7 @@ from typing import Any
 from opendata.catalog.loader import Catalog
 from opendata.catalog.models import Package, Publisher, Resource
 from opendata.catalog.search import SearchIndex
+from opendata.catalog.suggest import closest
 from opendata.errors import (
     DatasetNotFound,
     PackageError,
@@ -78,7 +79,12 @@ class DataService:
     def package(self, name: str, release: str | None = None) -> Package:
         package = self.catalog.get(name)
         if package is None:
-            raise DatasetNotFound(f"no dataset named {name!r}", parameter="name")
+            hint = closest(name, [p.name for p in self.catalog])
+            raise DatasetNotFound(
+                f"no dataset named {name!r}" + (f"; did you mean {hint!r}?" if hint else ""),
+                parameter="name",
+                **({"suggestion": hint} if hint else {}),
+            )
         if release is None:
             return package
         try:
@@ -92,10 +98,13 @@ class DataService:
         package = self.package(name, release)
         resource = package.resource(resource_name)
         if resource is None:
+            hint = closest(resource_name, [r.name for r in package.resources])
             raise ResourceNotFound(
-                f"dataset {name!r} has no resource {resource_name!r}; it has "
-                f"{', '.join(r.name for r in package.resources)}",
+                f"dataset {name!r} has no resource {resource_name!r}"
+                + (f" (did you mean {hint!r}?)" if hint else "")
+                + f"; it has {', '.join(r.name for r in package.resources)}",
                 parameter="resource",
+                **({"suggestion": hint} if hint else {}),
             )
         return package, resource
 

@@ -107,3 +107,63 @@ SAMPLE_ROWS = [
 
 def write_sample_package(root: Path) -> Path:
     return write_package(root, "sample", SAMPLE_FIELDS, SAMPLE_ROWS, ["id"])
+
+
+def write_referring_package(root: Path) -> Path:
+    """Test data: `consultations` refers to `services` by id through a foreign key and has no
+    name column of its own; descriptions are Japanese only, English only, or both."""
+    services = [{"name": "service_id", "type": "string", "title": "窓口ID"}]
+    services += [
+        {"name": "service_name", "type": "string", "title": "窓口名"},
+        {"name": "service_name_english", "type": "string", "title": "窓口名（英語）"},
+    ]
+    consultations = [
+        {"name": "service_id", "type": "string", "title": "窓口ID", "description": "窓口の識別子。"},
+        {"name": "fiscal_year", "type": "integer", "title": "年度", "descriptionEnglish": "Fiscal year."},
+        {
+            "name": "consultations",
+            "type": "integer",
+            "title": "相談件数",
+            "unit": "件",
+            "description": "相談の件数。",
+            "descriptionEnglish": "Number of consultations.",
+        },
+    ]
+    directory = write_package(
+        root,
+        "referring",
+        consultations,
+        [["tel", 2020, 10], ["tel", 2021, 12], ["web", 2020, 3], ["web", 2021, 5]],
+        ["service_id", "fiscal_year"],
+    )
+    services_csv = directory / "data" / "services.csv"
+    with services_csv.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow([f["name"] for f in services])
+        writer.writerows([["tel", "電話相談窓口", "Telephone line"], ["web", "ウェブ相談窓口", "Web line"]])
+    descriptor = json.loads((directory / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["description"] = "試験用の相談件数。"
+    descriptor["descriptionEnglish"] = "Consultations, as test data."
+    consultations_resource = descriptor["resources"][0]
+    consultations_resource["description"] = "窓口別・年度別の相談件数（試験用）。"
+    consultations_resource["schema"]["foreignKeys"] = [
+        {"fields": ["service_id"], "reference": {"resource": "services", "fields": ["service_id"]}}
+    ]
+    descriptor["resources"].append(
+        {
+            "name": "services",
+            "path": "data/services.csv",
+            "format": "csv",
+            "encoding": "utf-8",
+            "type": "table",
+            "profile": "tabular-data-resource",
+            "descriptionEnglish": "The lines, as test data.",
+            "schema": {"fields": services, "primaryKey": ["service_id"], "missingValues": [""]},
+            "bytes": services_csv.stat().st_size,
+            "hash": f"sha256:{file_digest(services_csv)}",
+        }
+    )
+    (directory / "datapackage.json").write_text(
+        json.dumps(descriptor, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    return directory

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from opendata.catalog import load_catalog
+from opendata.catalog.changes import modification_times, parse_time
 from opendata.catalog.models import file_digest
-from opendata.harvest.changes import modification_times, parse_time
 from tests.conftest import PACKAGES
 
 CATALOG = load_catalog(PACKAGES)

@@ -251,9 +251,14 @@ def test_the_search_entry_is_written_at_publish_time_and_read_from_the_release(s
     manifest_path = releases / NAME / first.release / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     assert "ひきこもり" in manifest["search"]["text"]
-    # The server indexes what the release says, not what it would compute again.
-    manifest["search"]["text"] += " publishedsearchentry"
+    # The table's text cells are in the entry too, each place named for the match reasons.
+    places = dict(manifest["search"]["places"])
+    assert "電話" in places[f"table:{NAME}.channel_label"]
+    # The server indexes what the release says, not what it would compute again: the search
+    # reads the entry's places (the place-based search says where a word was found).
+    manifest["search"]["places"].append(["description", "publishedsearchentry"])
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     app = create_app({"RELEASES_DIR": str(releases), "CACHE_DIR": str(tmp_path / "cache")})
     found = app.test_client().get("/api/v1/datasets?q=publishedsearchentry").get_json()
     assert [d["name"] for d in found["datasets"]] == [NAME]
+    assert found["datasets"][0]["matched"][0]["where"] == "description"

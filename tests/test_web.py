@@ -128,7 +128,7 @@ def test_each_card_has_title_summary_period_and_update(client):
     card = next(c for c in cards if "ひきこもり地域支援センター" in words(c))
     facts = {words(div.find("dt")): words(div.find("dd")) for div in card.find("dl").find_all("div")}
     assert facts["対象期間"] == "2020年4月1日〜2021年12月31日"
-    assert facts["最終更新"] == "2026年11月26日"
+    assert facts["現行版の公開日"] == "2026年11月26日"
     assert facts["章・節"] == "1(4)ア(ア)（9ページ）"
     assert facts["テーマ"] == "孤独・孤立対策"
     assert card.find("time").attrs["datetime"] == "2026-11-26"
@@ -220,7 +220,10 @@ def test_dataset_page_works_without_javascript(client):
     assert "神奈川県" in words(main.find("section", id="provenance"))
     assert "9ページ" in words(main.find("section", id="provenance"))
     assert "Creative Commons Attribution 4.0" in words(main.find("section", id="licence"))
-    assert "出典：神奈川県" in words(main.find("p", id="attribution-text"))
+    assert words(main.find("p", id="attribution-text")) == (
+        "出典：「ひきこもり地域支援センターの相談実績」（神奈川県）"
+        "（版 1.0.0、http://localhost/datasets/hikikomori-consultations）、CC BY 4.0"
+    )
     assert "1.0.0" in words(main.find("section", id="versions"))
     schema = main.find("table", class_="schema")
     measure = schema.find("tbody").find_all("tr")[10]
@@ -280,21 +283,37 @@ def test_downloads_link_every_flavour_and_decode_to_the_table(client):
     links = {
         a.attrs["data-format"]: a.attrs["href"] for a in page.find("section", id="downloads").find_all("a")
     }
-    # xlsx, parquet ... listed from the registry, and the printed (wide) layout of the long table
-    prebuilt = {f.name for f in registry.prebuilt()} | {"xlsx-wide"}
-    assert set(links) == {"csv-utf-8", "csv-utf-8-sig", "csv-cp932", "json", "datapackage", "zip", *prebuilt}
+    assert set(links) == {
+        "csv-utf-8",
+        "csv-utf-8-sig",
+        "csv-utf-8-sig-names",
+        "csv-cp932",
+        "json",
+        "datapackage",
+        "zip",
+        # xlsx, parquet ... listed from the registry, and the printed (wide) layout of the long table
+        *(f.name for f in registry.prebuilt()),
+        "xlsx-wide",
+    }
     rows = client.get(links["json"]).get_json()["rows"]
     sheet = openpyxl.load_workbook(io.BytesIO(client.get(links["xlsx"]).data))["データ"]
     counts = [r["consultations"] for r in rows]
     assert [r[-1] for r in sheet.iter_rows(min_row=2, values_only=True)] == counts
     parquet = pq.read_table(io.BytesIO(client.get(links["parquet"]).data))
     assert parquet.column("consultations").to_pylist() == counts
-    for flavour, codec in [("csv-utf-8", "utf-8"), ("csv-utf-8-sig", "utf-8-sig"), ("csv-cp932", "cp932")]:
+    # The Excel flavours head their columns with the Japanese titles; plain UTF-8 with the names.
+    flavours = [
+        ("csv-utf-8", "utf-8", "fiscal_year_label", "consultations"),
+        ("csv-utf-8-sig", "utf-8-sig", "年度（原表記）", "相談件数"),
+        ("csv-utf-8-sig-names", "utf-8-sig", "fiscal_year_label", "consultations"),
+        ("csv-cp932", "cp932", "年度（原表記）", "相談件数"),
+    ]
+    for flavour, codec, label, count in flavours:
         body = client.get(links[flavour]).data
         assert body.startswith(b"\xef\xbb\xbf") == (codec == "utf-8-sig")
         table = list(csv.DictReader(io.StringIO(body.decode(codec), newline="")))
-        assert [r["fiscal_year_label"] for r in table] == [r["fiscal_year_label"] for r in rows]
-        assert [int(r["consultations"]) for r in table] == [r["consultations"] for r in rows]
+        assert [r[label] for r in table] == [r["fiscal_year_label"] for r in rows]
+        assert [int(r[count]) for r in table] == [r["consultations"] for r in rows]
     assert client.get(links["zip"]).mimetype == "application/zip"
     assert client.get(links["datapackage"]).get_json()["name"] == "hikikomori-consultations"
 

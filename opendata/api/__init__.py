@@ -8,7 +8,7 @@ from flask import Flask, send_from_directory
 from werkzeug.routing import Rule
 
 from opendata import problems
-from opendata.api import check, datasets, formats, releases, rows, summaries
+from opendata.api import check, datasets, facets, formats, releases, rows, summaries
 
 
 def init_app(app: Flask) -> None:
@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(summaries.blp)
     api.register_blueprint(releases.blp)
     api.register_blueprint(check.blp)
+    api.register_blueprint(facets.blp)
     _document_release_paths(api)
     problems.init_app(app)
     assets = Path(swagger_ui_bundle.swagger_ui_path)

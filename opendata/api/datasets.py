@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from urllib.parse import urlencode
+
 from flask import Response, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -9,8 +12,9 @@ from marshmallow import RAISE
 
 from opendata.api.http import file_etag, not_modified, not_modified_response
 from opendata.api.schemas import CatalogQuery, DatasetDetail, DatasetList, ResourceDetail
+from opendata.catalog.changes import parse_time
 from opendata.context import api_url, json_response, release, service
-from opendata.errors import PublisherNotFound, all_problem_types
+from opendata.errors import InvalidParameter, PublisherNotFound, all_problem_types
 from opendata.views import representations as rep
 
 blp = Blueprint("datasets", __name__, url_prefix="/api/v1", description="The catalog of data packages.")
@@ -32,6 +36,9 @@ class Index(MethodView):
                 "openapi": f"{api}/openapi.json",
                 "docs": f"{api}/docs",
                 "problems": f"{api}/problems",
+                "themes": f"{api}/themes",
+                "feed": f"{api}/feed.atom",
+                "feed_json": f"{api}/feed.json",
                 "ckan": f"{api.removesuffix('/api/v1')}/api/3/action/package_list",
                 "dcat": f"{api.removesuffix('/api/v1')}/catalog.jsonld",
             },
@@ -55,33 +62,53 @@ class Problems(MethodView):
 class Datasets(MethodView):
     @blp.arguments(CatalogQuery, location="query", unknown=RAISE, as_kwargs=True)
     @blp.response(200, DatasetList)
-    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(400, response="BAD_REQUEST")  # modified_since that is not a date-time
+    @blp.alt_response(404, response="NOT_FOUND")  # a publisher, theme or keyword naming nothing
     def get(
         self,
         q: str = "",
         keyword: str | None = None,
         theme: str | None = None,
         publisher: str | None = None,
+        modified_since: str | None = None,
         limit: int = 20,
         offset: int = 0,
     ):
-        """Search the catalog (Japanese or English), filter by keyword, theme or publisher; page it"""
-        found = service().search.search(q or "", keyword, theme)
-        if publisher:
-            found = [p for p in found if p.name in _published_by(publisher)]
+        """Search the catalog (Japanese or English), filter by keyword, theme, publisher or change
+        date; page it"""
+        data = service()
+        since = _since(modified_since)
+        published = _published_by(publisher) if publisher else None
+        found = [
+            hit
+            for hit in data.search.find(q or "", keyword, theme)
+            if (published is None or hit.package.name in published)
+            and (since is None or rep.content_time(hit.package) >= since)
+        ]
         page = found[offset : offset + limit]
         api = api_url()
+        asked = {
+            "q": q,
+            "keyword": keyword,
+            "theme": theme,
+            "publisher": publisher,
+            "modified_since": modified_since,
+        }
         next_url = None
         if offset + limit < len(found):
-            next_url = f"{api}/datasets?" + _query(q, keyword, theme, limit, offset + limit, publisher)
+            next_url = f"{api}/datasets?" + _query(asked, limit, offset + limit)
         return {
             "total": len(found),
             "offset": offset,
             "limit": limit,
-            "datasets": [rep.dataset_summary(service(), api, p) for p in page],
+            "datasets": [
+                {**rep.dataset_summary(data, api, hit.package), **rep.match_reasons(hit)} for hit in page
+            ],
             "links": {
-                "self": f"{api}/datasets?" + _query(q, keyword, theme, limit, offset, publisher),
+                "self": f"{api}/datasets?" + _query(asked, limit, offset),
                 "next": next_url,
+                "feed": f"{api}/feed.atom",
+                "feed_json": f"{api}/feed.json",
             },
         }
 
@@ -97,13 +124,26 @@ def _published_by(key: str) -> set[str]:
         ) from None
 
 
-def _query(
-    q: str, keyword: str | None, theme: str | None, limit: int, offset: int, publisher: str | None = None
-) -> str:
-    from urllib.parse import urlencode
+def _since(raw: str | None) -> datetime | None:
+    if raw is None:
+        return None  # an empty value is not a date-time: refused below, as documented
+    moment = parse_time(raw)
+    if moment is None:
+        try:  # a well-formed moment before year 1 in UTC (0001-01-01T00:00+09:00): no limit
+            datetime.fromisoformat(raw.strip())
+            return datetime.min
+        except ValueError:
+            pass
+        raise InvalidParameter(
+            f"modified_since: {raw!r} is not an ISO 8601 date or date-time (2026-11-26 or "
+            "2026-11-26T09:00:00Z)",
+            parameter="modified_since",
+        )
+    return moment
 
-    filters = {"q": q, "keyword": keyword, "theme": theme, "publisher": publisher}
-    params = {k: v for k, v in filters.items() if v}
+
+def _query(asked: dict[str, str | None], limit: int, offset: int) -> str:
+    params = {k: v for k, v in asked.items() if v}
     return urlencode({**params, "limit": limit, "offset": offset})
 
 

@@ -68,7 +68,13 @@ class Releases(MethodView):
         limits = Limits(config["MAX_UPLOAD_UNPACKED_BYTES"], config["MAX_UPLOAD_FILES"])
         data, api = service(), api_url()
         outcome = publish_upload(
-            _body(config["MAX_UPLOAD_BYTES"]), name, token, data.registry.root, limits, config["BASE_URL"]
+            _body(config["MAX_UPLOAD_BYTES"]),
+            name,
+            token,
+            data.registry.root,
+            limits,
+            config["BASE_URL"],
+            config["SEARCH_TABLE_ROWS"],
         )
         release = next(r for r in data.registry.releases(name) if r.id == outcome.release)
         body = {"status": outcome.status, "release": rep.release_entry(api, release, outcome.release)}

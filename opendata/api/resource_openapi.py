@@ -175,6 +175,7 @@ PROBLEM_SCHEMA = {
         "detail": {"type": "string"},
         "instance": {"type": "string"},
         "parameter": {"type": "string"},
+        "suggestion": {"type": "string"},
         "request_id": {"type": "string"},
     },
     "required": ["type", "title", "status"],

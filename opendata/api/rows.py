@@ -16,9 +16,10 @@ from opendata.api.http import file_etag, not_modified, not_modified_response, qu
 from opendata.api.resource_openapi import resource_document
 from opendata.api.schemas import CsvQuery, RowsPage
 from opendata.catalog.models import Package, Resource
+from opendata.catalog.suggest import field_suggestion
 from opendata.context import api_url, json_response, release, service
-from opendata.errors import InvalidParameter, UnknownField
-from opendata.exports.csv_export import ENCODINGS, CsvFormat, csv_stream
+from opendata.errors import InvalidParameter, UnknownField, UnknownParameter
+from opendata.exports.csv_export import ENCODINGS, CsvFormat, csv_stream, default_header, file_names
 from opendata.query.params import RowQuery, parse_query, split
 from opendata.views import representations as rep
 
@@ -120,13 +121,16 @@ def _row_query(resource: Resource, *, paged: bool) -> RowQuery:
                     f"{name}: rows.csv returns every matching row; page with /rows instead", parameter=name
                 )
     config = current_app.config
-    return parse_query(
-        resource,
-        args,
-        default_limit=config["DEFAULT_PAGE_SIZE"],
-        max_limit=config["MAX_PAGE_SIZE"],
-        extra_parameters=frozenset({"facet"}) if paged else CSV_PARAMETERS,
-    )
+    try:
+        return parse_query(
+            resource,
+            args,
+            default_limit=config["DEFAULT_PAGE_SIZE"],
+            max_limit=config["MAX_PAGE_SIZE"],
+            extra_parameters=frozenset({"facet"}) if paged else CSV_PARAMETERS,
+        )
+    except (UnknownField, UnknownParameter) as problem:
+        raise field_suggestion(problem, resource, args) from None
 
 
 def _facets(resource: Resource) -> list[str]:
@@ -143,7 +147,8 @@ def _facets(resource: Resource) -> list[str]:
 def _csv_format() -> CsvFormat:
     raw = {k: v for k, v in request.args.items() if k in CSV_PARAMETERS}
     loaded = CsvQuery(partial=False).load(raw)
-    return CsvFormat(ENCODINGS[loaded["encoding"]], loaded["header"], loaded.get("newline"))
+    encoding = ENCODINGS[loaded["encoding"]]
+    return CsvFormat(encoding, loaded.get("header") or default_header(encoding), loaded.get("newline"))
 
 
 def _describedby(package: Package, api: str | None = None) -> str:
@@ -153,6 +158,10 @@ def _describedby(package: Package, api: str | None = None) -> str:
 def content_disposition(filename: str, fallback: str) -> str:
     """RFC 6266 with an RFC 5987 UTF-8 name, so Japanese file names survive."""
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{url_quote(filename, safe='')}"
+
+
+def csv_disposition(package: Package, resource: Resource, fmt: CsvFormat) -> str:
+    return content_disposition(*file_names(resource.title, f"{package.name}_{resource.name}", fmt.encoding))
 
 
 @blp.route("/rows")
@@ -216,9 +225,7 @@ class RowsCsv(MethodView):
         headers = {
             "Link": _describedby(package),
             "ETag": f'"{etag}"',
-            "Content-Disposition": content_disposition(
-                f"{found.title}.csv", f"{package.name}_{found.name}.csv"
-            ),
+            "Content-Disposition": csv_disposition(package, found, fmt),
         }
         mimetype = f"text/csv; charset={fmt.charset}; header=present"
         if not query.filters and not query.sort and not query.fields:
@@ -252,9 +259,7 @@ class Download(MethodView):
         response = send_file(path, mimetype="text/csv", etag=etag, conditional=True)
         response.headers["Content-Type"] = f"text/csv; charset={fmt.charset}; header=present"
         response.headers["Link"] = _describedby(package)
-        response.headers["Content-Disposition"] = content_disposition(
-            f"{found.title}.csv", f"{package.name}_{found.name}.csv"
-        )
+        response.headers["Content-Disposition"] = csv_disposition(package, found, fmt)
         return response
 
 

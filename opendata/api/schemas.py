@@ -26,11 +26,23 @@ class StrictQuery(ma.Schema):
 
 class CatalogQuery(StrictQuery):
     q = ma.fields.String(metadata={"description": "Words to find, Japanese or English (all must match)."})
-    keyword = ma.fields.String(metadata={"description": "Only datasets with this keyword."})
-    theme = ma.fields.String(metadata={"description": "Only datasets of this theme."})
+    keyword = ma.fields.String(
+        metadata={"description": "Only datasets with this keyword (exact, else every keyword it begins)."}
+    )
+    theme = ma.fields.String(
+        metadata={"description": "Only datasets of this theme (exact, else every theme it begins)."}
+    )
     publisher = ma.fields.String(
         metadata={
             "description": "Only datasets of this publisher (its name, kanagawa-prefecture, or its code)."
+        }
+    )
+    modified_since = ma.fields.String(
+        metadata={
+            # date-time documents the form (RFC 3339); a date alone (2026-11-01) is accepted too.
+            "format": "date-time",
+            "description": "Only datasets whose current release was published at or after this "
+            "ISO 8601 date-time (or date).",
         }
     )
     limit = AsciiInteger(
@@ -54,9 +66,11 @@ class CsvQuery(StrictQuery):
         },
     )
     header = ma.fields.String(
-        load_default="name",
         validate=validate.OneOf(["name", "title"]),
-        metadata={"description": "Header row of field names or Japanese titles."},
+        metadata={
+            "description": "Header row of field names or Japanese titles; default title for the "
+            "Excel flavours (utf-8-sig, cp932), name for utf-8."
+        },
     )
     newline = ma.fields.String(
         validate=validate.OneOf(sorted(NEWLINES)),
@@ -99,6 +113,11 @@ class Dataset(ma.Schema):
     )
     resources = ma.fields.List(ma.fields.Nested(ResourceSummary))
     links = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+    digest = ma.fields.String(metadata={"description": "sha256 of the content; changes with the data."})
+    matched = ma.fields.List(
+        ma.fields.Dict(),
+        metadata={"description": "In search results: per term, the word found, where, and a snippet."},
+    )
 
 
 class ResourceDetail(ma.Schema):
@@ -184,3 +203,14 @@ class ReleaseList(ma.Schema):
         ma.fields.Dict(),
         metadata={"description": "Newest first: id, version, published, digest, changes, bytes, links."},
     )
+
+
+class Facet(ma.Schema):
+    name = ma.fields.String()
+    datasets = ma.fields.Integer(metadata={"description": "Datasets with this theme or keyword."})
+    url = ma.fields.String(metadata={"description": "The catalog filtered by it."})
+
+
+class FacetList(ma.Schema):
+    themes = ma.fields.List(ma.fields.Nested(Facet))
+    keywords = ma.fields.List(ma.fields.Nested(Facet))

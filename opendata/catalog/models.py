@@ -44,6 +44,30 @@ class Field:
 
 
 @dataclass(frozen=True)
+class ForeignKey:
+    """`fields` of this table refer to `reference_fields` of `reference_resource` (same package)."""
+
+    fields: tuple[str, ...]
+    reference_resource: str
+    reference_fields: tuple[str, ...]
+
+    @classmethod
+    def from_descriptor(cls, descriptor: dict[str, Any]) -> ForeignKey:
+        reference = descriptor.get("reference") or {}
+        return cls(
+            _names(descriptor.get("fields")),
+            reference.get("resource", ""),
+            _names(reference.get("fields")),
+        )
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+@dataclass(frozen=True)
 class Resource:
     name: str
     path: Path
@@ -92,6 +116,10 @@ class Resource:
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def foreign_keys(self) -> tuple[ForeignKey, ...]:
+        return tuple(ForeignKey.from_descriptor(k) for k in self.schema.get("foreignKeys") or [])
 
 
 @dataclass(frozen=True)

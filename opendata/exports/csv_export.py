@@ -40,7 +40,20 @@ LEADING_SPACE = " \t\r\n"
 # The terminator rows are written with, so that csv.writer quotes both CR and LF.
 QUOTING_TERMINATOR = "\r\n"
 CHARSET_LABELS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "cp932": "Windows-31J"}
+# Saved files must tell the flavours apart: the name says which one Excel opens cleanly.
+FILE_SUFFIXES = {"utf-8": ("", ""), "utf-8-sig": ("_Excel用", "_excel"), "cp932": ("_ShiftJIS", "_shiftjis")}
 FLUSH_ROWS = 2000
+
+
+def default_header(encoding: str) -> str:
+    """People opening the Excel flavours read Japanese titles; programs reading UTF-8, field names."""
+    return "title" if encoding in EXCEL_ENCODINGS else "name"
+
+
+def file_names(title: str, ascii_stem: str, encoding: str) -> tuple[str, str]:
+    """(Japanese file name, ASCII fallback) of a CSV download in `encoding`."""
+    japanese, ascii_suffix = FILE_SUFFIXES[encoding]
+    return f"{title}{japanese}.csv", f"{ascii_stem}{ascii_suffix}.csv"
 
 
 @dataclass(frozen=True)

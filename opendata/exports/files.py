@@ -13,11 +13,14 @@ from pathlib import Path
 from opendata.atomic import write_atomically
 from opendata.catalog.models import Package, Resource
 from opendata.errors import PackageError, UnencodableValue
-from opendata.exports.csv_export import CsvFormat, csv_stream
+from opendata.exports.csv_export import CsvFormat, csv_stream, file_names
 from opendata.query.engine import Engine
 from opendata.query.params import RowQuery
 
 DOWNLOADS = "downloads"  # the folder of a release holding its prebuilt files
+EXCEL_FOLDER = "excel"  # where the package zip keeps each table as Excel opens it
+# The flavour Excel opens without 文字化け: UTF-8 with BOM and Japanese headers.
+EXCEL_FLAVOUR = CsvFormat(encoding="utf-8-sig", header="title")
 
 
 def csv_flavours() -> list[CsvFormat]:
@@ -83,6 +86,10 @@ class Downloads:
         return package.directory / DOWNLOADS / zip_name(package)
 
 
+def excel_file_name(resource: Resource) -> str:
+    return file_names(resource.title, resource.name, "utf-8-sig")[0]
+
+
 def zip_name(package: Package) -> str:
     return f"{package.name}.zip"
 
@@ -113,5 +120,13 @@ def package_readme(package: Package, api_url: str) -> str:
     for resource in package.resources:
         lines.append(f"- `{resource.descriptor['path']}`: {resource.title} — {resource.title_english}")
         lines.append(f"  (schema: `schemas/{resource.name}.json`)")
+        lines.append(f"  Excel: `{EXCEL_FOLDER}/{excel_file_name(resource)}`")
+    lines += [
+        "",
+        f"Excel で開くときは {EXCEL_FOLDER}/ の CSV（BOM付きUTF-8・日本語の見出し）を開いてください。"
+        "データ直下の CSV は BOM なしの UTF-8 で、プログラムや frictionless 向けです。",
+        f"To open a table in Excel, open the CSV under {EXCEL_FOLDER}/ (UTF-8 with BOM, Japanese headers); "
+        "the CSVs beside datapackage.json are plain UTF-8 for programs.",
+    ]
     lines += ["", f"Version {package.version}. API: {api_url}", ""]
     return "\n".join(lines)

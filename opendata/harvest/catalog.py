@@ -7,9 +7,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from opendata.catalog.changes import EPOCH, modification_times, parse_time, release_time
 from opendata.catalog.models import Package
 from opendata.catalog.search import fold
-from opendata.harvest.changes import EPOCH, modification_times, parse_time, release_time
 from opendata.publish.releases import Release
 from opendata.service import DataService
 from opendata.views import ckan_mapping as mapping

@@ -17,11 +17,11 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from opendata import metadata
+from opendata.catalog.changes import ckan_time, parse_time
 from opendata.catalog.models import Package
 from opendata.formats import registry
 from opendata.harvest import dcat_context as context
 from opendata.harvest.catalog import Entry
-from opendata.harvest.changes import ckan_time, parse_time
 from opendata.harvest.dcat_context import ADMS, DCAT, DCATAP, VCARD
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")

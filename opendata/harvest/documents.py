@@ -16,8 +16,8 @@ import orjson
 from flask import Blueprint, Response, current_app, request
 
 from opendata import errors, schemaorg
+from opendata.catalog.changes import parse_time
 from opendata.harvest import dcat, records
-from opendata.harvest.changes import parse_time
 from opendata.harvest.records import Published
 from opendata.metadata import Publishing
 from opendata.numbers import parse_int

@@ -11,8 +11,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from opendata.catalog.changes import ckan_time
 from opendata.harvest.catalog import Entry, HarvestCatalog
-from opendata.harvest.changes import ckan_time
 from opendata.views import ckan_mapping as mapping
 
 T = TypeVar("T")

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from opendata.catalog.changes import parse_time
 from opendata.catalog.search import fold
 from opendata.harvest.catalog import Entry
-from opendata.harvest.changes import parse_time
 from opendata.harvest.errors import SearchQueryError, ValidationError
 from opendata.numbers import parse_int
 

@@ -13,9 +13,20 @@ from pathlib import Path
 
 from opendata.catalog.loader import DESCRIPTOR
 from opendata.catalog.models import Package
-from opendata.exports.files import DOWNLOADS, package_readme, zip_name
+from opendata.catalog.search import TableTexts
+from opendata.exports.files import (
+    DOWNLOADS,
+    EXCEL_FLAVOUR,
+    EXCEL_FOLDER,
+    excel_file_name,
+    flavour_stem,
+    package_readme,
+    zip_name,
+)
 from opendata.formats import registry
 from opendata.formats.files import file_name
+from opendata.query.engine import Engine
+from opendata.query.params import RowQuery
 
 # Zip entries carry a local time without a zone; the release's own date would do, but a
 # fixed one keeps equal content equal across time zones and rebuilds.
@@ -28,11 +39,18 @@ def dataset_api_path(package: Package, base_url: str) -> str:
 
 
 def zip_members(package: Package, base_url: str) -> list[tuple[str, bytes | Path]]:
-    """Every member of the package zip, as (name inside the zip, bytes or file to copy)."""
+    """Every member of the package zip, as (name inside the zip, bytes or file to copy).
+
+    Beside the package's own UTF-8 files (what frictionless and programs read), each table
+    as Excel opens it without 文字化け, under excel/: the EXCEL_FLAVOUR file the downloads
+    step has already written into the release, copied rather than written a second time.
+    """
     prefix = f"{package.name}/"
     members: list[tuple[str, bytes | Path]] = [(prefix + DESCRIPTOR, package.directory / DESCRIPTOR)]
     for resource in package.resources:
         members.append((prefix + resource.descriptor["path"], resource.path))
+        excel = package.directory / DOWNLOADS / f"{flavour_stem(resource, EXCEL_FLAVOUR)}.csv"
+        members.append((f"{prefix}{EXCEL_FOLDER}/{excel_file_name(resource)}", excel))
         for fmt in registry.prebuilt():  # the same table as XLSX, Parquet ..., where written
             built = package.directory / DOWNLOADS / file_name(resource, fmt)
             if built.is_file():
@@ -60,3 +78,17 @@ def write_zip(package: Package, folder: Path, base_url: str) -> Path:
             else:
                 archive.writestr(info, content)
     return path
+
+
+def table_texts(engine: Engine, package: Package, max_rows: int) -> TableTexts:
+    """The text cells of every table of at most `max_rows` rows, as (field, text), for the
+    release's search entry: search finds what the tables say, and says where."""
+    texts: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for resource in package.resources:
+        names = tuple(f.name for f in resource.fields if f.type == "string")
+        if not names or engine.store.info(package, resource).row_count > max_rows:
+            continue
+        cells = texts.setdefault((package.name, resource.name), [])
+        for record in engine.iter_records(package, resource, RowQuery(fields=names)):
+            cells += [(n, v) for n, v in zip(names, record, strict=True) if isinstance(v, str) and v]
+    return texts

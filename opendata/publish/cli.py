@@ -31,7 +31,14 @@ def publish_dirs(targets: list[Path], settings: dict[str, Any], quiet: bool = Fa
         if not quiet:
             click.echo(f"[{position}/{len(directories)}] {directory.name} ...", nl=False, err=True)
         hook = None if quiet else (lambda step: click.echo(f" {step}", nl=False, err=True))
-        outcome = publish_package(directory, root, schemas, base_url=settings["BASE_URL"], hook=hook)
+        outcome = publish_package(
+            directory,
+            root,
+            schemas,
+            base_url=settings["BASE_URL"],
+            hook=hook,
+            search_table_rows=settings["SEARCH_TABLE_ROWS"],
+        )
         outcomes.append(outcome)
         if outcome.status == "invalid" and outcome.report is not None:
             click.echo("", err=True)

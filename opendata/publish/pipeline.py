@@ -29,6 +29,7 @@ from opendata.catalog.loader import DESCRIPTOR, read_descriptor
 from opendata.catalog.models import Package
 from opendata.catalog.search import search_entry
 from opendata.catalog.validate import Issue, PackageReport, validate_package
+from opendata.config import defaults
 from opendata.errors import PackageError
 from opendata.exports.files import DOWNLOADS, csv_flavours, write_flavour
 from opendata.formats import registry
@@ -68,7 +69,7 @@ Hook = Callable[[str], None]
 
 # Bumped whenever the derived files of a release (store, downloads, zip) are written
 # differently, so a new build of the code never reuses a release folder built the old way.
-ARTEFACTS_FORMAT = 1
+ARTEFACTS_FORMAT = 2  # 2: the zip holds the Excel flavour; search entries hold table text
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,15 @@ def publish_package(
     *,
     base_url: str = "",
     hook: Hook | None = None,
+    search_table_rows: int | None = None,
 ) -> Outcome:
-    """Publish the package in `source` under `root`; an invalid package changes nothing."""
+    """Publish the package in `source` under `root`; an invalid package changes nothing.
+
+    Tables of at most `search_table_rows` rows (default: the SEARCH_TABLE_ROWS setting's
+    default) have their text cells put into the release's search entry.
+    """
+    if search_table_rows is None:
+        search_table_rows = int(defaults()["SEARCH_TABLE_ROWS"])
     started = time.monotonic()
     hook = hook or (lambda step: None)
     name = _name(source)
@@ -115,7 +123,7 @@ def publish_package(
             report = validate_package(staging, None)
             if not report.valid:
                 return Outcome(name, "invalid", report=_relabel(report, source, staging))
-            changes = _build(staging, root, name, digest, base_url, hook)
+            changes = _build(staging, root, name, digest, base_url, hook, search_table_rows)
             hook("rename")
             os.replace(staging, folder / release)
             sync_directory(folder)
@@ -212,7 +220,9 @@ def _relative_path(resource: Any) -> str:
     return path
 
 
-def _build(staging: Path, root: Path, name: str, digest: str, base_url: str, hook: Hook) -> dict[str, Any]:
+def _build(
+    staging: Path, root: Path, name: str, digest: str, base_url: str, hook: Hook, search_table_rows: int
+) -> dict[str, Any]:
     package = replace(
         Package.from_descriptor(read_descriptor(staging / DESCRIPTOR), staging, trusted=True),
         release=digest,
@@ -232,7 +242,7 @@ def _build(staging: Path, root: Path, name: str, digest: str, base_url: str, hoo
     hook("zip")
     artefacts.write_zip(package, staging / DOWNLOADS, base_url)
     hook("search")
-    search = search_entry(package)
+    search = search_entry(package, artefacts.table_texts(engine, package, search_table_rows))
     hook("changes")
     previous = current_id(root, name)
     changes = diff.summary(open_release(root, name, previous)[1], package) if previous else {}

@@ -90,7 +90,13 @@ def package_root(target: Path) -> Path:
 
 
 def publish_upload(
-    body: bytes, name: str, token: Token, root: Path, limits: Limits, base_url: str = ""
+    body: bytes,
+    name: str,
+    token: Token,
+    root: Path,
+    limits: Limits,
+    base_url: str = "",
+    search_table_rows: int | None = None,
 ) -> Outcome:
     """Publish an uploaded zip as a release of `name` for the token's publisher, or refuse it.
 
@@ -108,7 +114,7 @@ def publish_upload(
                 f"the package is named {descriptor.get('name')!r}, not {name!r}", parameter="name"
             )
         _check_scope(descriptor, name, token, root)
-        outcome = publish_package(source, root, None, base_url=base_url)
+        outcome = publish_package(source, root, None, base_url=base_url, search_table_rows=search_table_rows)
         if outcome.status == "invalid":
             issues = [asdict(i) for i in outcome.report.issues] if outcome.report else []
             for issue in issues:  # name the files as the zip does, not the private folder

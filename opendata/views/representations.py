@@ -7,10 +7,13 @@ followed as it is.
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 from typing import Any
 
 from opendata import metadata
+from opendata.catalog.changes import release_time
 from opendata.catalog.models import Package, Publisher, Resource
+from opendata.catalog.search import Hit
 from opendata.formats import registry
 from opendata.publish.releases import Release
 from opendata.query.summary_params import wide_layout
@@ -64,6 +67,28 @@ def licence(package: Package) -> dict[str, Any]:
     }
 
 
+def content_time(package: Package) -> datetime:
+    """When the package's content last changed, naive UTC: the publication time of its
+    release (a dataset's first release is as old as its descriptor says)."""
+    return release_time(package)
+
+
+def content_modified(package: Package) -> str:
+    return content_time(package).replace(microsecond=0).isoformat() + "Z"
+
+
+def match_reasons(hit: Hit) -> dict[str, Any]:
+    """Why a search found the dataset: per term, the word found (a synonym, perhaps) and where."""
+    if not hit.reasons:
+        return {}
+    return {
+        "matched": [
+            {"term": r.term, "matched": r.matched, "where": r.where, "snippet": r.snippet}
+            for r in hit.reasons
+        ]
+    }
+
+
 def dataset_summary(service: DataService, api: str, package: Package) -> dict[str, Any]:
     return {
         "name": package.name,
@@ -76,7 +101,8 @@ def dataset_summary(service: DataService, api: str, package: Package) -> dict[st
         "theme": package.theme,
         "version": package.version,
         "created": package.created,
-        "modified": package.modified,
+        "modified": content_modified(package),
+        "digest": f"sha256:{package.digest}",
         "coverage": service.coverage(package),
         "license": licence(package),
         "source": package.source,
@@ -106,7 +132,7 @@ def dataset_detail(service: DataService, api: str, package: Package) -> dict[str
         {
             "version": package.version,
             "created": package.created,
-            "modified": package.modified,
+            "modified": content_modified(package),
             "digest": f"sha256:{package.digest}",
             "current": not package.pinned,
             "datapackage": f"{dataset_url(api, package)}/datapackage.json",

@@ -12,6 +12,7 @@ charts only draw its values, and each carries the same values as text.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -43,7 +44,11 @@ PALETTE = ("#1d5fa8", "#b4440c", "#2f7d32", "#7b3fa0", "#a3153f", "#00707a", "#6
 MAX_POINTS = 40
 MAX_BAR_WIDTH = 96
 
-WIDTH, LEFT, RIGHT, TOP, BOTTOM, PLOT_HEIGHT = 720, 64, 16, 28, 56, 260
+WIDTH, LEFT, RIGHT, TOP, BOTTOM, PLOT_HEIGHT = 560, 72, 16, 32, 64, 260
+# The SVG is never drawn narrower than its width in CSS pixels (site.css), so its text is
+# always TEXT_PX, the page's body size: on a narrow screen the chart scrolls sideways
+# instead of shrinking its labels. A period's slot is wide enough for its longest line.
+TEXT_PX = 16
 
 
 @dataclass(frozen=True)
@@ -117,8 +122,16 @@ def time_sort(resource: Resource) -> list[str]:
     return [n for n in TIME_FIELDS if resource.field(n)]
 
 
-def resource_charts(resource: Resource, rows: list[dict[str, Any]], lang: str) -> list[Chart]:
-    """One chart per unit of the resource's measures; none when there is no series to draw."""
+def resource_charts(
+    resource: Resource,
+    rows: list[dict[str, Any]],
+    lang: str,
+    names: Mapping[str, Mapping[Any, str]] | None = None,
+) -> list[Chart]:
+    """One chart per unit of the resource's measures; none when there is no series to draw.
+
+    `names` gives the human name of ids that refer to another table (web.references).
+    """
     if not is_time_series(resource) or len(rows) > MAX_POINTS:
         return []
     time_fields = time_sort(resource)
@@ -134,20 +147,24 @@ def resource_charts(resource: Resource, rows: list[dict[str, Any]], lang: str) -
         units.setdefault(measure.unit or "", []).append(measure)
     charts = []
     for number, fields in enumerate(units.values(), start=1):
-        series = _series(resource, rows, fields, categories, time_fields, list(periods), lang)
+        series = _series(resource, rows, fields, categories, time_fields, list(periods), lang, names or {})
         if not series:
             continue
         title = resource.title_english if lang == "en" and resource.title_english else resource.title
         if len(units) > 1:
-            names = [_measure_name(resource, f, lang) for f in fields]
-            title = f"{title}: {', '.join(names)}" if lang == "en" else f"{title}：{'・'.join(names)}"
+            measure_names = [_measure_name(resource, f, lang) for f in fields]
+            joined = ", ".join(measure_names) if lang == "en" else "・".join(measure_names)
+            title = f"{title}: {joined}" if lang == "en" else f"{title}：{joined}"
         unit_text = unit_label(resource, fields[0], lang)
+        width = chart_width(list(periods.values()), len(series))
         chart = Chart(
             id=f"chart-{resource.name}-{number}",
             title=title,
             unit=unit_text,
             description=describe(title, unit_text, series, lang),
             series=series,
+            width=width,
+            plot_width=width - LEFT - RIGHT,
         )
         layout(chart, list(periods.values()), series)
         charts.append(chart)
@@ -181,6 +198,7 @@ def _series(
     time_fields: list[str],
     period_keys: list[tuple],
     lang: str,
+    names: Mapping[str, Mapping[Any, str]],
 ) -> list[Series]:
     first_rows = {_key(r, time_fields): r for r in reversed(rows)}
     labels = {key: period_label(first_rows[key], lang) for key in period_keys}
@@ -194,7 +212,7 @@ def _series(
         if all(v is None for v in values.values()):
             continue
         measured = next(f for f in fields if f.name == group[-1])
-        parts = [str(p) for p in group[:-1]]
+        parts = [str(names.get(c, {}).get(p, p)) for c, p in zip(categories, group[:-1], strict=True)]
         if len(fields) > 1 or not parts:
             parts.append(_measure_name(resource, measured, lang))
         name = " – ".join(parts)
@@ -284,6 +302,17 @@ def nice_scale(maximum: float, percent: bool) -> tuple[float, float]:
     return math.ceil(maximum / step) * step, step
 
 
+def text_width(text: str) -> float:
+    """Rendered width in pixels at TEXT_PX, near enough: full-width characters are square."""
+    return sum(TEXT_PX if ord(c) > 0x2E80 else TEXT_PX * 0.6 for c in text)
+
+
+def chart_width(period_labels: list[str], series_count: int) -> int:
+    label = max((text_width(line) for p in period_labels for line in _wrap(p)), default=0)
+    slot = max(label + 16, series_count * 24, 56)
+    return max(WIDTH, math.ceil(LEFT + RIGHT + slot * len(period_labels)))
+
+
 def _wrap(label: str) -> tuple[str, ...]:
     for mark in ("(", "（", " ("):
         if mark in label and not label.startswith(mark):
@@ -303,7 +332,8 @@ def layout(chart: Chart, period_labels: list[str], series: list[Series]) -> None
     ]
     group_width = chart.plot_width / len(period_labels)
     bar_width = min(group_width * 0.8 / len(series), MAX_BAR_WIDTH)
-    chart.show_values = bar_width >= 22
+    longest = max((text_width(v) for s in series for _, v in s.values), default=0)
+    chart.show_values = bar_width >= longest + 2
     for p, period in enumerate(period_labels):
         centre = chart.left + group_width * (p + 0.5)
         chart.x_labels.append(XLabel(centre, _wrap(period)))

@@ -55,4 +55,6 @@ def template_globals() -> dict[str, Any]:
         "format_date": lambda value: i18n.format_date(value, lang),
         "format_number": i18n.format_number,
         "theme_name": lambda theme: i18n.theme_name(theme, lang),
+        # Anything with description / description_english (package, resource, field).
+        "described": lambda item: i18n.in_language(item.description, lang, item.description_english),
     }

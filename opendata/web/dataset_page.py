@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from opendata import schemaorg
+from opendata.catalog import citation
 from opendata.catalog.models import Field, Package, Resource
 from opendata.errors import ResourceNotFound, ResultTooLarge
 from opendata.formats import registry
 from opendata.formats.files import prebuilt_file
 from opendata.query.params import RowQuery, Sort
 from opendata.service import DataService
-from opendata.web import charts, i18n
+from opendata.web import charts, i18n, references
 from opendata.web.examples import Example, examples
 from opendata.web.preview import Preview, build_preview
 
@@ -42,6 +43,8 @@ class ResourceSection:
     charts: list[charts.Chart]
     preview: Preview
     downloads: list[Download]
+    names: references.Names  # id field -> {id -> human name}, for ids into another table
+    constant: dict[str, Any]  # fields with one value on every previewed row, hidden on small screens
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class DatasetPage:
     examples: list[Example]
     jsonld: dict[str, Any]
     multiple: bool  # more than one resource: preview links name theirs
+    citation: citation.Citation
 
 
 def build(
@@ -96,14 +100,16 @@ def build(
             summaries=service.summaries,
         )
         sections.append(_section(service, package, resource, resource_detail, preview, lang, max_json_rows))
-    japanese, english = i18n.bilingual(detail["description"], detail.get("description_english", ""))
+    other_lang = "ja" if lang == "en" else "en"
+    description = i18n.in_language(package.description, lang, package.description_english)
+    other_description = i18n.in_language(package.description, other_lang, package.description_english)
     titles = (detail["title"], detail["title_english"] or detail["title"])
     return DatasetPage(
         detail=detail,
         title=titles[1] if lang == "en" else titles[0],
         other_title=titles[0] if lang == "en" else titles[1],
-        description=(english if lang == "en" else japanese) or detail["description"],
-        other_description=(japanese if lang == "en" else english),
+        description=description,
+        other_description="" if other_description == description else other_description,
         resources=sections,
         package_downloads=[
             Download("datapackage", detail["links"]["datapackage"], "datapackage", attachment=False),
@@ -114,6 +120,7 @@ def build(
             detail, package, site, frozenset(d.url for r in sections for d in r.downloads if d.refused)
         ),
         multiple=len(package.resources) > 1,
+        citation=citation.cite(package, lang, f"{site.root}/datasets/{package.name}"),
     )
 
 
@@ -131,6 +138,7 @@ def _section(
     if charts.is_time_series(resource):
         query = RowQuery(sort=tuple(Sort(n) for n in charts.time_sort(resource)), limit=charts.MAX_POINTS + 1)
         series_rows = service.engine.page(package, resource, query).rows
+    names = references.reference_names(service.engine, package, resource, lang)
     return ResourceSection(
         name=resource.name,
         title=(resource.title_english or resource.title) if lang == "en" else resource.title,
@@ -138,11 +146,16 @@ def _section(
         description=i18n.in_language(resource.description, lang, resource.description_english),
         rows=detail["rows"],
         fields=resource.fields,
-        charts=charts.resource_charts(resource, series_rows, lang),
+        charts=charts.resource_charts(resource, series_rows, lang, names),
         preview=preview,
+        names=names,
+        constant=constant_columns(preview),
         downloads=[
             Download("csv_utf8", links["download_csv"], "csv-utf-8", True, detail.get("bytes")),
             Download("csv_excel", links["download_csv_excel"], "csv-utf-8-sig", True),
+            Download(
+                "csv_excel_names", f"{links['download_csv_excel']}&header=name", "csv-utf-8-sig-names", True
+            ),
             Download(
                 "csv_sjis",
                 links["download_csv_shift_jis"],
@@ -186,3 +199,16 @@ def _cp932_refusal(service: DataService, package: Package, resource: Resource) -
     if refusal is None:
         return None
     return {"row": refusal.extra.get("row"), "field": refusal.extra.get("field"), "detail": refusal.detail}
+
+
+def constant_columns(preview: Preview) -> dict[str, Any]:
+    """Columns holding one value on every row shown (団体コード, 団体名): on a small screen the
+    page states them once above the table and hides them, so the measures come into view."""
+    if len(preview.rows) < 2:
+        return {}
+    measures = {f.name for f in charts.measures(preview.resource)}
+    return {
+        f.name: preview.rows[0][f.name]
+        for f in preview.fields
+        if f.name not in measures and all(row[f.name] == preview.rows[0][f.name] for row in preview.rows)
+    }

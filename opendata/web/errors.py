@@ -24,7 +24,7 @@ def wants_html() -> bool:
     return best == "text/html"
 
 
-def page(status: int, detail: str | None = None) -> Response:
+def page(status: int, detail: str | None = None, suggestion: str | None = None) -> Response:
     if status == 404:
         title_key, text_key = "not_found_title", "not_found_text"
     elif status < 500:
@@ -38,6 +38,7 @@ def page(status: int, detail: str | None = None) -> Response:
         title_key=title_key,
         text_key=text_key,
         detail=detail if status < 500 else None,
+        suggestion=suggestion,
         request_id=g.get("request_id", ""),
     )
     return Response(body, status=status, mimetype="text/html")
@@ -45,7 +46,8 @@ def page(status: int, detail: str | None = None) -> Response:
 
 def problem_page(problem: errors.Problem) -> Response:
     """A Problem raised while building a catalog page (unknown dataset, bad sort, bad page)."""
-    return page(problem.status, problem.detail)
+    suggestion = problem.extra.get("suggestion") if isinstance(problem, errors.DatasetNotFound) else None
+    return page(problem.status, problem.detail, suggestion)
 
 
 def unexpected_page(error: Exception) -> Response:

@@ -21,6 +21,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "as data you can use.",
     },
     "skip_to_content": {"ja": "本文へスキップ", "en": "Skip to main content"},
+    "skip_to_downloads": {"ja": "ダウンロードへスキップ", "en": "Skip to the downloads"},
     "language_switch": {"ja": "English", "en": "日本語"},
     "language_switch_label": {"ja": "Read this page in English", "en": "このページを日本語で表示"},
     "home": {"ja": "ホーム", "en": "Home"},
@@ -50,7 +51,57 @@ MESSAGES: dict[str, dict[str, str]] = {
     "datasets_in_theme_one": {"ja": "1件", "en": "1 dataset"},
     "section": {"ja": "章・節", "en": "Section"},
     "period": {"ja": "対象期間", "en": "Period covered"},
-    "updated": {"ja": "最終更新", "en": "Last updated"},
+    "updated": {"ja": "現行版の公開日", "en": "Current release published"},
+    "source_published": {"ja": "元資料の公表日", "en": "Source report published"},
+    "data_published": {"ja": "データセットの公開日", "en": "Dataset first published"},
+    "current_release": {"ja": "現行版", "en": "Current release"},
+    "release_text": {"ja": "版 {version}・公開", "en": "version {version}, published"},
+    "jump_downloads": {"ja": "ダウンロードへ移動", "en": "Go to the downloads"},
+    "cite_as_is": {
+        "ja": "データをそのまま使う（表やグラフに引用する）ときの出典表示：",
+        "en": "When you use the data as it is (quote it, chart it):",
+    },
+    "cite_edited": {
+        "ja": "データを加工したとき（抜き出し・集計・計算・組み合わせ等）は、加工したことが分かるように"
+        "次のように記載してください（加工した結果を県が作成したかのように示すことはできません）：",
+        "en": "When you changed the data (selected, summed, recalculated or combined it), say so, and do not "
+        "present the result as the publisher's own:",
+    },
+    "constant_note": {
+        "ja": "すべての行で同じ値の列（狭い画面では表から省略）：",
+        "en": "Columns with the same value on every row (left out of the table on narrow screens):",
+    },
+    "feed": {"ja": "新しい版のお知らせ（Atom フィード）", "en": "New releases (Atom feed)"},
+    "themes_page": {"ja": "テーマとキーワードの一覧", "en": "Themes and keywords"},
+    "themes_intro": {
+        "ja": "データセットのテーマとキーワードを、該当するデータセットの数とともに示します。",
+        "en": "The themes and keywords of the datasets, with how many datasets have each.",
+    },
+    "keyword_results": {
+        "ja": "キーワード「{keyword}」のデータセット",
+        "en": "Datasets with keyword “{keyword}”",
+    },
+    "matched": {"ja": "該当箇所", "en": "Why it matched"},
+    "matched_synonym": {"ja": "「{term}」→「{word}」", "en": "“{term}” as “{word}”"},
+    "where_title": {"ja": "タイトル", "en": "title"},
+    "where_name": {"ja": "名前", "en": "name"},
+    "where_keywords": {"ja": "キーワード", "en": "keywords"},
+    "where_theme": {"ja": "テーマ", "en": "theme"},
+    "where_description": {"ja": "説明", "en": "description"},
+    "where_source": {"ja": "出典", "en": "source"},
+    "where_resource": {"ja": "表の説明", "en": "table description"},
+    "where_field": {"ja": "項目の説明", "en": "field description"},
+    "where_table": {"ja": "表の中身", "en": "table contents"},
+    "no_results_list": {"ja": "すべてのデータセット", "en": "All datasets"},
+    "unknown_theme": {
+        "ja": "「{name}」というテーマ（またはそれで始まるテーマ）はありません。",
+        "en": "No theme is, or begins with, “{name}”.",
+    },
+    "unknown_keyword": {
+        "ja": "「{name}」というキーワード（またはそれで始まるキーワード）はありません。",
+        "en": "No keyword is, or begins with, “{name}”.",
+    },
+    "did_you_mean": {"ja": "もしかして：", "en": "Did you mean: "},
     "no_period": {"ja": "期間の定めなし", "en": "not tied to a period"},
     "page_abbr": {"ja": "{page}ページ", "en": "p. {page}"},
     "page_paren": {"ja": "（{page}ページ）", "en": " (p. {page})"},
@@ -63,14 +114,24 @@ MESSAGES: dict[str, dict[str, str]] = {
     "summary": {"ja": "概要", "en": "Summary"},
     "downloads": {"ja": "ダウンロード", "en": "Downloads"},
     "downloads_hint": {
-        "ja": "Excel で開くときは「CSV（Excel用・BOM付きUTF-8）」を、古い Excel では「CSV（Shift_JIS）」を"
-        "選んでください。プログラムで使うときは「CSV（UTF-8）」または JSON が便利です。",
-        "en": "To open in Excel, choose “CSV for Excel (UTF-8 with BOM)”; for old versions of Excel, "
-        "“CSV (Shift_JIS)”. For programs, “CSV (UTF-8)” or JSON.",
+        "ja": "Excel で開くときは「CSV（Excel用・BOM付きUTF-8・日本語の見出し）」を、古い Excel では"
+        "「CSV（Shift_JIS・日本語の見出し）」を選んでください（保存されるファイル名は「…_Excel用.csv」"
+        "「…_ShiftJIS.csv」です）。プログラムで使うときは「CSV（UTF-8）」（英字の項目名）"
+        "または JSON が便利です。",
+        "en": "To open in Excel, choose “CSV for Excel (UTF-8 with BOM, Japanese headers)”; for old versions "
+        "of Excel, “CSV (Shift_JIS, Japanese headers)” (saved as “…_Excel用.csv” and “…_ShiftJIS.csv”). "
+        "For programs, “CSV (UTF-8)” (field names as headers) or JSON.",
     },
     "csv_utf8": {"ja": "CSV（UTF-8）", "en": "CSV (UTF-8)"},
-    "csv_excel": {"ja": "CSV（Excel用・BOM付きUTF-8）", "en": "CSV for Excel (UTF-8 with BOM)"},
-    "csv_sjis": {"ja": "CSV（Shift_JIS）", "en": "CSV (Shift_JIS)"},
+    "csv_excel": {
+        "ja": "CSV（Excel用・BOM付きUTF-8・日本語の見出し）",
+        "en": "CSV for Excel (UTF-8 with BOM, Japanese headers)",
+    },
+    "csv_excel_names": {
+        "ja": "CSV（Excel用・BOM付きUTF-8・英字の項目名）",
+        "en": "CSV for Excel (UTF-8 with BOM, field names as headers)",
+    },
+    "csv_sjis": {"ja": "CSV（Shift_JIS・日本語の見出し）", "en": "CSV (Shift_JIS, Japanese headers)"},
     "download_xlsx": {
         "ja": "Excel（XLSX・項目定義とメタデータのシート付き）",
         "en": "Excel (XLSX, with data dictionary and metadata sheets)",
@@ -85,15 +146,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "csv_sjis_refused": {
         "ja": "Shift_JIS 版はありません：{row}行目の {field} に Shift_JIS で表せない文字があります。"
-        "Excel では「CSV（Excel用・BOM付きUTF-8）」をお使いください。",
+        "Excel では「CSV（Excel用・BOM付きUTF-8・日本語の見出し）」をお使いください。",
         "en": "No Shift_JIS version: row {row}, field {field} holds a character Shift_JIS cannot encode. "
-        "For Excel, use “CSV for Excel (UTF-8 with BOM)”.",
+        "For Excel, use “CSV for Excel (UTF-8 with BOM, Japanese headers)”.",
     },
     "json_rows": {"ja": "JSON（API・{n}行まで）", "en": "JSON (API, up to {n} rows)"},
     "datapackage": {"ja": "datapackage.json（メタデータ）", "en": "datapackage.json (metadata)"},
     "zip": {
-        "ja": "一式をzipで（データ・スキーマ・説明）",
-        "en": "Everything as a zip (data, schemas, README)",
+        "ja": "一式をzipで（データ・Excel用CSV・スキーマ・説明）",
+        "en": "Everything as a zip (data, CSV for Excel, schemas, README)",
+    },
+    "zip_hint": {
+        "ja": "zip の中の excel フォルダの CSV は Excel でそのまま開けます。",
+        "en": "In the zip, the CSVs in the excel folder open in Excel as they are.",
     },
     "whole_dataset": {"ja": "データセット全体", "en": "The whole dataset"},
     "bytes": {"ja": "{n} バイト", "en": "{n} bytes"},
@@ -159,6 +224,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "attribution": {"ja": "出典表示の例（コピーしてお使いください）", "en": "Attribution text to copy"},
     "copy": {"ja": "コピー", "en": "Copy"},
     "copied": {"ja": "コピーしました", "en": "Copied"},
+    "copy_edited": {"ja": "加工したときの表示をコピー", "en": "Copy the text for edited data"},
     "versions": {"ja": "版と更新履歴", "en": "Version and history"},
     "version": {"ja": "版", "en": "Version"},
     "created": {"ja": "作成日", "en": "Created"},

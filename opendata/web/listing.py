@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from opendata.catalog.search import Hit, fold
 from opendata.web import i18n
 
 # "1(4)ア(ア)" -> "1(4)": the report's numbered section, without its lettered sub-items.
@@ -57,6 +58,27 @@ def card(summary: dict[str, Any], lang: str) -> Card:
         theme=summary["theme"],
         theme_label=i18n.theme_name(summary["theme"], lang),
     )
+
+
+@dataclass(frozen=True)
+class MatchReason:
+    term: str
+    word: str  # the word found, when a synonym of the term
+    where: str  # message key of the place
+    snippet: str
+
+
+def reasons(hit: Hit) -> list[MatchReason]:
+    """Why a search found the dataset, one line per term, for the results page."""
+    return [
+        MatchReason(
+            r.term,
+            r.matched if fold(r.term) != r.matched else "",
+            f"where_{r.where.split(':')[0]}",
+            r.snippet,
+        )
+        for r in hit.reasons
+    ]
 
 
 def period_text(coverage: dict[str, str | None], lang: str) -> str:

@@ -52,7 +52,11 @@ def with_args(parse: Callable[[Any], dict[str, Any]]):
 
 
 def home_args(args) -> dict[str, Any]:
-    return {"q": args.get("q", "").strip(), "theme": args.get("theme", "").strip() or None}
+    return {
+        "q": args.get("q", "").strip(),
+        "theme": args.get("theme", "").strip() or None,
+        "keyword": args.get("keyword", "").strip() or None,
+    }
 
 
 def dataset_args(args) -> dict[str, Any]:
@@ -72,21 +76,34 @@ def dataset_args(args) -> dict[str, Any]:
 
 @bp.get("/")
 @with_args(home_args)
-def home(q: str, theme: str | None) -> str:
+def home(q: str, theme: str | None, keyword: str | None) -> ResponseReturnValue:
     """The catalog grouped by the report's sections and by theme, or the results of a search."""
     lang, data, api = current_language(), service(), api_url()
     summaries = {p.name: rep.dataset_summary(data, api, p) for p in data.catalog}
-    searching = bool(q or theme)
-    found = [summaries[p.name] for p in data.search.search(q, None, theme)] if searching else []
-    return render_template(
+    searching = bool(q or theme or keyword)
+    try:
+        hits, unknown = data.search.find(q, keyword, theme) if searching else [], None
+    except errors.UnknownTheme as problem:  # said on the page, above the list of what exists
+        hits, unknown = [], problem
+    page = render_template(
         "home.html",
         q=q,
         theme=theme,
+        keyword=keyword,
         searching=searching,
-        results=[listing.card(s, lang) for s in found],
+        unknown=unknown,
+        results=[(listing.card(summaries[h.package.name], lang), listing.reasons(h)) for h in hits],
         sections=listing.by_section(list(summaries.values()), lang),
         themes=listing.by_theme(list(summaries.values()), lang),
     )
+    return page, unknown.status if unknown else 200
+
+
+@bp.get("/themes")
+def themes() -> str:
+    """Every theme and keyword with the number of datasets, each linking to its datasets."""
+    index = service().search
+    return render_template("themes.html", themes=index.themes(), keywords=index.keywords())
 
 
 @bp.get("/datasets")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from opendata.catalog.models import Package
 
-log = logging.getLogger("opendata.harvest")
+log = logging.getLogger("opendata.catalog")
 EPOCH = datetime(1970, 1, 1)
 
 
@@ -59,10 +59,16 @@ def stated_time(package: Package) -> datetime:
 def release_time(package: Package) -> datetime:
     """When the package's current release was published; the first release of a dataset is
     trusted to be as old as its descriptor says (a fresh deployment changed nothing)."""
-    stated = stated_time(package)
-    if not package.manifest.get("previous"):
+    manifest = package.manifest
+    return publication_time(stated_time(package), manifest.get("published"), manifest.get("previous"))
+
+
+def publication_time(stated: datetime, published: str | None, previous: str | None) -> datetime:
+    """When a release's content became what it is: its publication time, or the descriptor's
+    date `stated` for the first release (`previous` None) and when that is later."""
+    if not previous:
         return stated
-    return max(stated, parse_time(package.manifest.get("published")) or stated)
+    return max(stated, parse_time(published) or stated)
 
 
 @contextlib.contextmanager
