@@ -19,6 +19,8 @@ import zipfile
 from pathlib import Path
 from urllib.parse import quote
 
+import openpyxl
+import pyarrow.parquet as pq
 import pytest
 import requests
 from gunicorn.http.errors import InvalidRequestLine
@@ -102,7 +104,13 @@ def test_each_readme_curl_example_runs_as_written(server, curl, tmp_path, line, 
         return
     assert status == b"200", body[:500]
     saved = list(tmp_path.iterdir())
-    if "-OJ" in command:  # the Shift_JIS download, saved under the server's name for it
+    if "-OJ" in command and saved[0].suffix == ".xlsx":  # a workbook, saved under the server's name
+        (path,) = saved
+        assert openpyxl.load_workbook(path)["データ"].max_row > 1
+    elif "-OJ" in command and saved[0].suffix == ".parquet":
+        (path,) = saved
+        assert pq.read_table(path).num_rows > 0
+    elif "-OJ" in command:  # the Shift_JIS download, saved under the server's name for it
         (path,) = saved
         assert path.name.endswith("_shiftjis.csv") or path.name.endswith("_ShiftJIS.csv")
         header = next(csv.reader(io.StringIO(path.read_bytes().decode("cp932"))))
