@@ -69,7 +69,7 @@ Hook = Callable[[str], None]
 
 # Bumped whenever the derived files of a release (store, downloads, zip) are written
 # differently, so a new build of the code never reuses a release folder built the old way.
-ARTEFACTS_FORMAT = 2  # 2: the zip holds the Excel flavour; search entries hold table text
+ARTEFACTS_FORMAT = 3  # 2: the zip holds the Excel flavour; search entries hold table text. 3: XLSX, Parquet
 
 
 @dataclass(frozen=True)
