@@ -58,7 +58,7 @@ class Context:
         for c in range(table.left, table.right + 1):
             parts = []
             for r in range(table.top, table.body_top):
-                text = _merged_value(sheet, r, c)
+                text = sheet.merged_value(r, c)
                 if not is_blank(text) and str(text).strip() not in parts:
                     parts.append(str(text).strip())
             out[c] = "_".join(parts)
@@ -112,16 +112,6 @@ def years_or_dates(values: list[Any]) -> bool:
         if not (isinstance(number, int) and 1868 <= number <= 2100):
             return False
     return True
-
-
-def _merged_value(sheet: Sheet, r: int, c: int) -> Any:
-    value = sheet.value(r, c)
-    if not is_blank(value):
-        return value
-    for top, left, bottom, right in sheet.merges:
-        if top <= r <= bottom and left <= c <= right:
-            return sheet.value(top, left)
-    return None
 
 
 def at(sheet: Sheet, r: int, c: int, ja: str, en: str) -> Violation:

@@ -43,6 +43,16 @@ class Sheet:
             return self.rows[row][column]
         return None
 
+    def merged_value(self, row: int, column: int) -> Any:
+        """The cell's value, or that of the merged range's top-left cell it belongs to."""
+        value = self.value(row, column)
+        if not is_blank(value):
+            return value
+        for top, left, bottom, right in self.merges:
+            if top <= row <= bottom and left <= column <= right:
+                return self.value(top, left)
+        return None
+
     @property
     def width(self) -> int:
         return max((len(r) for r in self.rows), default=0)

@@ -47,16 +47,6 @@ class Printed:
         return any(isinstance(v, str) and TOTAL.match(v) for v in labels)
 
 
-def merged_value(sheet: Sheet, r: int, c: int) -> Any:
-    value = sheet.value(r, c)
-    if not is_blank(value):
-        return value
-    for top, left, bottom, right in sheet.merges:
-        if top <= r <= bottom and left <= c <= right:
-            return sheet.value(top, left)
-    return None
-
-
 def strip_marks(text: str) -> tuple[str, list[str]]:
     marks = [m.replace(" ", "") for m in NOTE_MARK.findall(text)]
     return NOTE_MARK.sub("", text).strip(), marks
@@ -77,7 +67,7 @@ def read_printed(sheet: Sheet, table: Table, outside: list[tuple[int, int]]) -> 
         if r in hidden:
             skipped.append(r + 1)
             continue
-        values = [merged_value(sheet, r, col.index) for col in columns]
+        values = [sheet.merged_value(r, col.index) for col in columns]
         if any(not is_blank(v) for v in values):
             rows.append((r, values))
     if skipped:
@@ -112,7 +102,7 @@ def _columns(sheet: Sheet, table: Table) -> list[Column]:
         marks: list[str] = []
         unit: str | None = None
         for r in range(table.top, table.body_top):
-            value = merged_value(sheet, r, c)
+            value = sheet.merged_value(r, c)
             if is_blank(value):
                 continue
             text, found = strip_marks(re.sub(r"\s+", "", str(value)))
