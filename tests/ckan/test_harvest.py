@@ -15,6 +15,7 @@ import uuid
 
 import pytest
 
+from opendata.formats import registry
 from tests.ckan.conftest import ckan_command, relabel, serving, write_descriptor
 from tests.server import free_port
 
@@ -130,13 +131,14 @@ def test_the_dcat_rdf_harvester_imports_the_catalog(clean, tmp_path, extension):
     for descriptor in descriptors.values():
         dataset = harvested[descriptor["id"]]
         assert dataset["title"] == descriptor["titleEnglish"]  # CKAN's default locale picks the @en title
-        assert len(dataset["resources"]) == len(descriptor["resources"]) + 2
+        # Each table is a CSV plus every other prebuilt format of the registry; then the
+        # datapackage.json and the API.
+        extensions = ["csv", *(fmt.extension for fmt in registry.prebuilt())]
+        assert len(dataset["resources"]) == len(descriptor["resources"]) * len(extensions) + 2
         urls = {r["url"] for r in dataset["resources"]}
         for resource in descriptor["resources"]:
-            assert (
-                f"{base}/api/v1/datasets/{descriptor['name']}/resources/{resource['name']}/download.csv"
-                in urls
-            )
+            table = f"{base}/api/v1/datasets/{descriptor['name']}/resources/{resource['name']}"
+            assert {f"{table}/download.{extension}" for extension in extensions} <= urls
     since = max(d["metadata_modified"] for d in harvested.values())
 
     changed = f"hd{extension}-key-figures"
