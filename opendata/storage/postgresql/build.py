@@ -1,0 +1,149 @@
+"""Loading a release into PostgreSQL: a schema of its own, COPY, indexes, ANALYZE, one commit.
+
+The whole release is written in one transaction: its schema, each table filled with COPY,
+an index per field, the facts `info` reads, and ANALYZE. Until the commit nobody else can
+see any of it, and an interrupted load leaves nothing behind; the release is then made
+current by the publish pipeline, after the commit, so a reader never meets a half-loaded one.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import orjson
+import psycopg
+
+from opendata.catalog.models import Field, Package, Resource
+from opendata.errors import PackageError
+from opendata.storage.base import ROW_POSITION
+from opendata.storage.postgresql.queries import (
+    INFO_TABLE,
+    MAX_IDENTIFIER,
+    column_type,
+    quote,
+    schema_name,
+    table,
+)
+
+TRUES = frozenset({"true", "True", "TRUE", "1", "yes"})
+
+
+class NumberColumn:
+    """Converts a number field's CSV text by the SQLite backend's rule, and notes whether
+    PostgreSQL's own text of every value is the JSON orjson writes for it (then the database
+    may write the rows' JSON).
+
+    7 stays an integer and 85.0 a float; a float goes to `numeric` as the decimal digits of
+    its shortest form with at least one decimal place, so it comes back the same float (and
+    still a float: 1e16 as 10000000000000000.0). NaN is stored as null, as SQLite does.
+    """
+
+    def __init__(self) -> None:
+        self.exact = True
+
+    def __call__(self, text: str) -> str | int | None:
+        if text == "":
+            return None
+        if text.lstrip("-").isdigit():
+            return int(text)
+        value = float(text)
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            self.exact = False
+            return "Infinity" if value > 0 else "-Infinity"
+        shortest = repr(value)
+        if "e" in shortest or (value == 0 and math.copysign(1, value) < 0):
+            self.exact = False  # numeric writes the digits out, and has no negative zero
+            shortest = format(Decimal(shortest), "f")
+            return shortest if "." in shortest else shortest + ".0"
+        if self.exact and orjson.dumps(value) != shortest.encode():
+            self.exact = False
+        return shortest
+
+
+def _converter(field: Field) -> Callable[[str], Any]:
+    if field.type in ("integer", "year"):
+        return lambda v: int(v) if v != "" else None
+    if field.type == "number":
+        return NumberColumn()
+    if field.type == "boolean":
+        return lambda v: (v in TRUES) if v != "" else None
+    return lambda v: v if v != "" else None
+
+
+def check_names(resource: Resource) -> None:
+    """Refuse names PostgreSQL would cut or that clash with the row position column."""
+    for name in [resource.name, *resource.field_names]:
+        if len(name.encode()) > MAX_IDENTIFIER:
+            raise PackageError(
+                f"{resource.name}: name {name!r} is longer than {MAX_IDENTIFIER} bytes, "
+                "which PostgreSQL cannot hold"
+            )
+    if ROW_POSITION in resource.field_names or resource.name == INFO_TABLE:
+        raise PackageError(f"{resource.name}: the name {ROW_POSITION!r} is reserved by the query store")
+
+
+def build_release(connection: psycopg.Connection, package: Package) -> None:
+    """Write `package` into its own schema and commit; a schema left by an earlier try goes first."""
+    for resource in package.resources:
+        check_names(resource)
+    schema = quote(schema_name(package))
+    with connection.transaction():
+        connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        connection.execute(f"CREATE SCHEMA {schema}")
+        connection.execute(
+            f"CREATE TABLE {schema}.{INFO_TABLE} (name text PRIMARY KEY, row_count bigint, "
+            "nullable text[], inexact text[])"
+        )
+        for resource in package.resources:
+            _load(connection, package, resource)
+        connection.execute(f"ANALYZE {schema}.{INFO_TABLE}")
+
+
+def _load(connection: psycopg.Connection, package: Package, resource: Resource) -> None:
+    target = table(package, resource)
+    names = list(resource.field_names)
+    columns = ", ".join(f"{quote(f.name)} {column_type(f)}" for f in resource.fields)
+    connection.execute(f"CREATE TABLE {target} ({ROW_POSITION} bigint PRIMARY KEY, {columns})")
+    converters = [_converter(f) for f in resource.fields]
+    targets = ", ".join([ROW_POSITION, *(quote(n) for n in names)])
+    count = 0
+    with resource.path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        positions = [header.index(n) for n in names]
+        pairs = list(zip(converters, positions, strict=True))
+        try:
+            with connection.cursor().copy(f"COPY {target} ({targets}) FROM STDIN") as copy:
+                for count, record in enumerate(reader, start=1):
+                    copy.write_row([count, *[convert(record[i]) for convert, i in pairs]])
+        except psycopg.DataError as error:  # e.g. a NUL character, which PostgreSQL text cannot hold
+            raise PackageError(f"{resource.name}: row {count}: {error}") from None
+    for name in names:
+        # NULLS FIRST: read forwards the index gives the ascending order (nulls first), read
+        # backwards the descending one (nulls last); the row position makes keyset pages exact.
+        connection.execute(f"CREATE INDEX ON {target} ({quote(name)} NULLS FIRST, {ROW_POSITION})")
+    connection.execute(f"ANALYZE {target}")
+    nullable = [n for n in names if connection.execute(_any_null(target, n), []).fetchone()]
+    inexact = [
+        f.name
+        for f, convert in zip(resource.fields, converters, strict=True)
+        if isinstance(convert, NumberColumn) and not convert.exact
+    ]
+    connection.execute(
+        f"INSERT INTO {quote(schema_name(package))}.{INFO_TABLE} VALUES (%s, %s, %s, %s)",
+        [resource.name, count, nullable, inexact],
+    )
+
+
+def _any_null(target: str, name: str) -> str:
+    return f"SELECT 1 FROM {target} WHERE {quote(name)} IS NULL LIMIT 1"
+
+
+def drop_release(connection: psycopg.Connection, package: Package) -> None:
+    connection.execute(f"DROP SCHEMA IF EXISTS {quote(schema_name(package))} CASCADE")
