@@ -40,15 +40,22 @@ class NumberColumn:
     7 stays an integer and 85.0 a float; a float goes to `numeric` as the decimal digits of
     its shortest form with at least one decimal place, so it comes back the same float (and
     still a float: 1e16 as 10000000000000000.0). NaN is stored as null, as SQLite does.
+    numeric has no negative zero: the rows holding -0.0 are noted, so that a column of
+    floats only can become double precision, which has one (see `_keep_negative_zeros`).
     """
 
     def __init__(self) -> None:
         self.exact = True
+        self.integers = False
+        self.row = 0
+        self.negative_zeros: list[int] = []
 
     def __call__(self, text: str) -> str | int | None:
+        self.row += 1
         if text == "":
             return None
         if text.lstrip("-").isdigit():
+            self.integers = True
             return int(text)
         value = float(text)
         if math.isnan(value):
@@ -57,8 +64,12 @@ class NumberColumn:
             self.exact = False
             return "Infinity" if value > 0 else "-Infinity"
         shortest = repr(value)
-        if "e" in shortest or (value == 0 and math.copysign(1, value) < 0):
-            self.exact = False  # numeric writes the digits out, and has no negative zero
+        if value == 0 and math.copysign(1, value) < 0:
+            self.exact = False
+            self.negative_zeros.append(self.row)
+            return "0.0"
+        if "e" in shortest:
+            self.exact = False  # numeric writes the digits out
             shortest = format(Decimal(shortest), "f")
             return shortest if "." in shortest else shortest + ".0"
         if self.exact and orjson.dumps(value) != shortest.encode():
@@ -124,6 +135,9 @@ def _load(connection: psycopg.Connection, package: Package, resource: Resource) 
                     copy.write_row([count, *[convert(record[i]) for convert, i in pairs]])
         except psycopg.DataError as error:  # e.g. a NUL character, which PostgreSQL text cannot hold
             raise PackageError(f"{resource.name}: row {count}: {error}") from None
+    for field, convert in zip(resource.fields, converters, strict=True):
+        if isinstance(convert, NumberColumn):
+            _keep_negative_zeros(connection, target, field.name, convert)
     for name in names:
         # NULLS FIRST: read forwards the index gives the ascending order (nulls first), read
         # backwards the descending one (nulls last); the row position makes keyset pages exact.
@@ -138,6 +152,21 @@ def _load(connection: psycopg.Connection, package: Package, resource: Resource) 
     connection.execute(
         f"INSERT INTO {quote(schema_name(package))}.{INFO_TABLE} VALUES (%s, %s, %s, %s)",
         [resource.name, count, nullable, inexact],
+    )
+
+
+def _keep_negative_zeros(
+    connection: psycopg.Connection, target: str, name: str, column: NumberColumn
+) -> None:
+    """A column of floats holding -0.0 becomes double precision, which keeps the sign (and
+    every float exactly); with integers too it stays numeric, the integers' form mattering
+    more than the sign of a zero."""
+    if not column.negative_zeros or column.integers:
+        return
+    connection.execute(f"ALTER TABLE {target} ALTER COLUMN {quote(name)} TYPE double precision", [])
+    connection.execute(
+        f"UPDATE {target} SET {quote(name)} = '-0'::float8 WHERE {ROW_POSITION} = ANY(%s)",
+        [column.negative_zeros],
     )
 
 

@@ -50,6 +50,12 @@ def configure(connection: psycopg.Connection) -> None:
     connection.adapters.register_loader("json", JsonBytesLoader)
 
 
+def session_options(time_limit_ms: int) -> str:
+    """Settings sent with each connection request, so they cost no statement of their own:
+    statement_timeout is the time limit (0: none)."""
+    return f"-c statement_timeout={int(time_limit_ms)}"
+
+
 class Database:
     """The pool of one process, and the translation of the driver's failures into Problems."""
 
@@ -74,11 +80,7 @@ class Database:
                         min_size=1,
                         max_size=self.size,
                         timeout=self.timeout,
-                        # The time limit is a session setting sent with the connection request.
-                        kwargs={
-                            "autocommit": True,
-                            "options": f"-c statement_timeout={int(self.time_limit_ms)}",
-                        },
+                        kwargs={"autocommit": True, "options": session_options(self.time_limit_ms)},
                         configure=configure,
                         open=False,
                         name=f"opendata-{os.getpid()}",

@@ -87,12 +87,14 @@ def where_clause(resource: Resource, query: RowQuery) -> tuple[str, list[Any]]:
     return (" AND ".join(parts) or "TRUE"), params
 
 
-def expression(part: KeyPart) -> str:
+def expression(part: KeyPart, alias: str = "") -> str:
+    """The SQL of one keyset part; with `alias`, its columns qualified by it."""
+    prefix = f"{alias}." if alias else ""
     if part.field is None:
-        return ROW_POSITION
+        return prefix + ROW_POSITION
     if part.flag:
-        return f"({quote(part.field)} IS NOT NULL)::int"
-    return quote(part.field)
+        return f"({prefix}{quote(part.field)} IS NOT NULL)::int"
+    return prefix + quote(part.field)
 
 
 def order_by(parts: Sequence[KeyPart]) -> str:
@@ -159,10 +161,47 @@ def json_object(names: Sequence[str]) -> str:
 
 
 def measure(function: str, field: Field | None) -> list[str]:
-    """The SQL of one summary measure; avg as sum and count, divided in Python as SQLite does."""
+    """The SQL of one summary measure, as columns `measured` turns into SQLite's answer.
+
+    SQLite sums integers exactly and, once a real is met, answers the sum of every value
+    added as a double in row order; avg is always that double sum over the count. So sum
+    asks for the exact sum (numeric: written with a point when a real was added) and the
+    double one, and avg for the double sum and the count. The double sum adds the rows in
+    file order whatever plan PostgreSQL picks, so its last digit is the same on every
+    request and every node, and SQLite's when it too reads a group in file order.
+    """
     if function == "count" or field is None:
         return ["count(*)"]
     column = quote(field.name) + ("::int" if field.type == "boolean" else "")
+    if function == "sum":
+        return [f"sum({column})", f"sum({column}::float8 ORDER BY {ROW_POSITION})"]
     if function == "avg":
-        return [f"sum({column})", f"count({column})"]
+        return [f"sum({column}::float8 ORDER BY {ROW_POSITION})", f"count({column})"]
     return [f"{function}({column})"]
+
+
+def measured(record: Sequence[Any], width: int, measures: Sequence[tuple[str, list[str]]]) -> tuple[Any, ...]:
+    """A group's row from `measure`'s columns: the `width` group values, then one value per
+    measure, then what follows (the pivot's first row position)."""
+    out = list(record[:width])
+    position = width
+    for function, sql in measures:
+        values = record[position : position + len(sql)]
+        position += len(sql)
+        if function == "sum" and len(sql) == 2:
+            exact, double = values
+            out.append(double if isinstance(exact, float) else exact)
+        elif function == "avg" and len(sql) == 2:
+            total, count = values
+            out.append(None if not count else total / count)
+        else:
+            out.append(values[0])
+    out.extend(record[position:])
+    return tuple(out)
+
+
+def group_order(width: int):
+    """Sort key putting groups in SQLite's GROUP BY order (nulls first, then values; Python
+    compares text by code point, which is UTF-8 byte order), so that a summary sorted on a
+    measure breaks its ties alike on both backends."""
+    return lambda row: tuple((row[i] is not None, row[i]) for i in range(width))

@@ -29,8 +29,10 @@ from opendata.storage.postgresql.queries import (
     INFO_TABLE,
     after_segments,
     expression,
+    group_order,
     json_object,
     measure,
+    measured,
     order_by,
     quote,
     schema_name,
@@ -114,7 +116,7 @@ class PostgresStore:
         segments = after_segments(resource, parts, after) if after is not None else [("TRUE", [])]
         database_json = as_json and not info.inexact.intersection(names)
         values = [json_object(names)] if database_json else [f"t.{quote(n)}" for n in names]
-        keys = [f"t.{expression(p)}" for p in parts]
+        keys = [expression(p, "t") for p in parts]
         head = f"SELECT {', '.join([*values, *keys])} FROM {table(package, resource)} t WHERE {where}"
         tail = f" ORDER BY {order_by(parts)} LIMIT %s"
 
@@ -170,15 +172,19 @@ class PostgresStore:
         self, package: Package, resource: Resource, query: SummaryQuery, limit: int
     ) -> list[tuple[Any, ...]]:
         groups = [quote(g) for g in query.group_by]
-        measures = [measure(m.function, resource.field(m.field) if m.field else None) for m in query.measures]
+        measures = [
+            (m.function, measure(m.function, resource.field(m.field) if m.field else None))
+            for m in query.measures
+        ]
         where, params = where_clause(resource, RowQuery(filters=query.filters))
         first = [f"min({ROW_POSITION})"] if query.pivot is not None else []
-        columns = [*groups, *(sql for m in measures for sql in m), *first]
+        columns = [*groups, *(sql for _, m in measures for sql in m), *first]
         sql = f"SELECT {', '.join(columns)} FROM {table(package, resource)} WHERE {where}"
         if groups:
             sql += f" GROUP BY {', '.join(groups)}"
         records = self._rows(f"{sql} LIMIT %s", [*params, limit])
-        return [_measured(record, len(groups), measures) for record in records]
+        rows = [measured(record, len(groups), measures) for record in records]
+        return sorted(rows, key=group_order(len(groups)))
 
     def facet(
         self, package: Package, resource: Resource, query: RowQuery, name: str, limit: int
@@ -235,18 +241,3 @@ class PostgresStore:
 def _cursor_values(values: Sequence[Any]) -> list[Any]:
     """Keyset values as the SQLite backend gives them (booleans 0/1), so cursors are the same."""
     return [int(v) if isinstance(v, bool) else v for v in values]
-
-
-def _measured(record: tuple[Any, ...], width: int, measures: list[list[str]]) -> tuple[Any, ...]:
-    """A group's row with each avg divided out of its sum and count, in floating point as SQLite."""
-    out = list(record[:width])
-    position = width
-    for sql in measures:
-        if len(sql) == 2:  # avg: sum, count
-            total, count = record[position], record[position + 1]
-            out.append(None if not count else float(total) / count)
-        else:
-            out.append(record[position])
-        position += len(sql)
-    out.extend(record[position:])
-    return tuple(out)
