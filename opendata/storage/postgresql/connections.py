@@ -82,6 +82,10 @@ class Database:
                         timeout=self.timeout,
                         kwargs={"autocommit": True, "options": session_options(self.time_limit_ms)},
                         configure=configure,
+                        # Give up a failed connection attempt soon: the next request that
+                        # needs one tries again at once, so a database back after an outage is
+                        # used within seconds instead of after a backoff grown during it.
+                        reconnect_timeout=max(self.timeout, 1.0),
                         open=False,
                         name=f"opendata-{os.getpid()}",
                     )
@@ -95,12 +99,6 @@ class Database:
                 self._pool.close()
             self._pool = None
 
-    @contextlib.contextmanager
-    def connection(self) -> Iterator[psycopg.Connection]:
-        """A connection of the pool; the driver's errors come out as Problems."""
-        with self.problems(), self.pool().connection() as connection:
-            yield connection
-
     def run(self, work: Callable[[psycopg.Connection], T]) -> T:
         """`work` on a pooled connection; run once more on a fresh one if the first was broken."""
         for attempt in (1, 2):
@@ -111,7 +109,14 @@ class Database:
             except _Broken:
                 if attempt == 2 or used is None or not used.broken:
                     raise self.unavailable() from None
+                self._drop_broken()
         raise AssertionError("unreachable")
+
+    def _drop_broken(self) -> None:
+        """One connection was lost, so the others idle in the pool likely were too (a restart
+        of the server): test them all now, rather than fail one request for each."""
+        with contextlib.suppress(psycopg.Error, psycopg_pool.PoolTimeout):
+            self.pool().check()
 
     def stream(
         self, sql: str, params: Sequence[Any], batch: int
@@ -132,6 +137,7 @@ class Database:
                 held.close()
                 if attempt == 2 or used is None or not used.broken:
                     raise self.unavailable() from None
+                self._drop_broken()
             except BaseException:
                 held.close()
                 raise

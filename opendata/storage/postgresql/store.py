@@ -157,16 +157,7 @@ class PostgresStore:
         columns = ", ".join(quote(n) for n in query.fields or resource.field_names)
         sql = f"SELECT {columns} FROM {table(package, resource)} WHERE {where} ORDER BY {order_by(parts)}"
         held, cursor, first = self.database.stream(sql, params, batch)
-
-        def batches() -> Iterator[list[tuple[Any, ...]]]:
-            with held:
-                chunk = first
-                while chunk:
-                    yield chunk
-                    with self.database.problems():
-                        chunk = cursor.fetchmany(batch)
-
-        return batches()
+        return Batches(self.database, held, cursor, first, batch)
 
     def aggregate(
         self, package: Package, resource: Resource, query: SummaryQuery, limit: int
@@ -228,14 +219,51 @@ class PostgresStore:
     # -- publishing -------------------------------------------------------------------------
 
     def build(self, package: Package, folder: Path) -> None:
-        """Load the release into its schema and commit (the folder is not used)."""
-        with self.database.connection() as connection:
-            build.build_release(connection, package)
+        """Load the release into its schema and commit (the folder is not used). The load is
+        one transaction that starts by dropping what an earlier try left, so running it again
+        on a fresh connection after a lost one is safe."""
+        self.database.run(lambda connection: build.build_release(connection, package))
 
     def drop(self, package: Package) -> None:
-        with self.database.connection() as connection:
-            build.drop_release(connection, package)
+        self.database.run(lambda connection: build.drop_release(connection, package))
         self._info = {k: v for k, v in self._info.items() if k[0] != package.digest}
+
+
+class Batches(Iterator[list[tuple[Any, ...]]]):
+    """The batches of a server-side cursor. The connection goes back to the pool when the
+    last batch is read, when closed (a client that went away), or when dropped unread."""
+
+    def __init__(
+        self,
+        database: Database,
+        held: contextlib.ExitStack,
+        cursor: psycopg.Cursor,
+        first: list[tuple[Any, ...]],
+        size: int,
+    ) -> None:
+        self.database, self.held, self.cursor, self.size = database, held, cursor, size
+        self.pending: list[tuple[Any, ...]] | None = first
+
+    def __next__(self) -> list[tuple[Any, ...]]:
+        chunk, self.pending = self.pending, None
+        if chunk is None and not self.cursor.closed:
+            try:
+                with self.database.problems():
+                    chunk = self.cursor.fetchmany(self.size)
+            except BaseException:
+                self.close()
+                raise
+        if not chunk:
+            self.close()
+            raise StopIteration
+        return chunk
+
+    def close(self) -> None:
+        self.pending = None
+        self.held.close()
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def _cursor_values(values: Sequence[Any]) -> list[Any]:
