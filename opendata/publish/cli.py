@@ -129,7 +129,8 @@ def list_command(name: str | None) -> None:
 @click.argument("name", required=False)
 def prune(keep: int, name: str | None) -> None:
     """Delete all but the KEEP newest releases (never the current one) and say what each used."""
-    root = Path(config.from_environment()["RELEASES_DIR"])
+    settings = config.from_environment()
+    root, store = Path(settings["RELEASES_DIR"]), publishing_store(settings)
     freed = 0
     for dataset in [name] if name else dataset_names(root):
         current = current_id(root, dataset)
@@ -146,7 +147,9 @@ def prune(keep: int, name: str | None) -> None:
             if release.id in kept:
                 click.echo(f"kept    {dataset} {release.id} {_size(release.bytes)} ({_size(own)} its own)")
                 continue
+            package = open_release(root, dataset, release.id)[1]
             remove_release(root, dataset, release.id)
+            store.drop(package)  # after the folder: a release is never listed without its tables
             freed += own
             click.echo(f"removed {dataset} {release.id} {_size(release.bytes)} ({_size(own)} its own)")
     click.echo(f"freed {_size(freed)}")
