@@ -4,7 +4,7 @@ cases where two databases most easily disagree, so every backend must answer the
 Nulls in every optional field (sorts put them first ascending, last descending); numbers
 mixing integers and reals (7 stays 7, 85.0 stays 85.0) and reals no database writes as
 orjson does (1e16, 1e-05, -0.0); text whose byte order differs from a locale's (a, B, b,
-kana, kanji, a character outside the BMP), with quotes, commas, line breaks, control
+kana, kanji, a character outside the BMP, a 2,100-byte note), with quotes, commas, line breaks, control
 characters and cells Excel would run as formulas; dates; booleans; many repeated values, so
 every sort needs its row-position tie-break.
 """
@@ -32,7 +32,20 @@ AMOUNTS = ["7", "85.0", "1.5", "-2", "0.1", "", "1234567.891", "3", "85.0", "-0.
 RATIOS = ["0.5", "1e16", "", "1e-05", "-0.0", "2.5", "0.125", "", "3.0", "-1.75", "12.0"]
 DAYS = ["2021-04-01", "", "2020-12-31", "2022-03-10", "2019-01-15", "2021-04-01", ""]
 FLAGS = ["true", "false", "", "true", "false"]
-NOTES = ["plain", "=SUM(A1:A2)", "+81-3", "-minus", "@cmd", " =1+1", "tab\there", "普通", "𠮷野家", "ok"]
+# The last note is longer than a PostgreSQL B-tree entry may be (it is left unindexed there).
+NOTES = [
+    "plain",
+    "=SUM(A1:A2)",
+    "+81-3",
+    "-minus",
+    "@cmd",
+    " =1+1",
+    "tab\there",
+    "普通",
+    "𠮷野家",
+    "ok",
+    "a long note " * 175,  # 2,100 bytes
+]
 ROWS = 240
 
 

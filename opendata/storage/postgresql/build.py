@@ -30,6 +30,7 @@ from opendata.storage.postgresql.queries import (
 )
 
 TRUES = frozenset({"true", "True", "TRUE", "1", "yes"})
+INDEX_MAX_BYTES = 2000  # the longest text indexed, safely under B-tree's entry limit (2,704)
 
 
 class NumberColumn:
@@ -77,6 +78,19 @@ class NumberColumn:
         return shortest
 
 
+class TextColumn:
+    """Text as it is (empty is null), noting the longest value in characters."""
+
+    def __init__(self) -> None:
+        self.longest = 0
+
+    def __call__(self, text: str) -> str | None:
+        if text == "":
+            return None
+        self.longest = max(self.longest, len(text))
+        return text
+
+
 def _converter(field: Field) -> Callable[[str], Any]:
     if field.type in ("integer", "year"):
         return lambda v: int(v) if v != "" else None
@@ -84,7 +98,7 @@ def _converter(field: Field) -> Callable[[str], Any]:
         return NumberColumn()
     if field.type == "boolean":
         return lambda v: (v in TRUES) if v != "" else None
-    return lambda v: v if v != "" else None
+    return TextColumn()
 
 
 def check_names(resource: Resource) -> None:
@@ -138,7 +152,9 @@ def _load(connection: psycopg.Connection, package: Package, resource: Resource) 
     for field, convert in zip(resource.fields, converters, strict=True):
         if isinstance(convert, NumberColumn):
             _keep_negative_zeros(connection, target, field.name, convert)
-    for name in names:
+    for name, convert in zip(names, converters, strict=True):
+        if isinstance(convert, TextColumn) and _too_long_to_index(connection, target, name, convert):
+            continue  # still filtered and sorted, by a scan
         # NULLS FIRST: read forwards the index gives the ascending order (nulls first), read
         # backwards the descending one (nulls last); the row position makes keyset pages exact.
         connection.execute(f"CREATE INDEX ON {target} ({quote(name)} NULLS FIRST, {ROW_POSITION})")
@@ -168,6 +184,15 @@ def _keep_negative_zeros(
         f"UPDATE {target} SET {quote(name)} = '-0'::float8 WHERE {ROW_POSITION} = ANY(%s)",
         [column.negative_zeros],
     )
+
+
+def _too_long_to_index(connection: psycopg.Connection, target: str, name: str, column: TextColumn) -> bool:
+    """True when a value is too long for a B-tree entry (PostgreSQL refuses one over about
+    2,700 bytes, where SQLite has no such limit); counted in bytes only when it may be."""
+    if column.longest * 4 <= INDEX_MAX_BYTES:  # UTF-8 takes at most 4 bytes a character
+        return False
+    found = connection.execute(f"SELECT max(octet_length({quote(name)})) FROM {target}", []).fetchone()
+    return found is not None and found[0] is not None and found[0] > INDEX_MAX_BYTES
 
 
 def _any_null(target: str, name: str) -> str:

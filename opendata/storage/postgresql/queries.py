@@ -104,8 +104,10 @@ def order_by(parts: Sequence[KeyPart]) -> str:
     for p in parts:
         if p.flag:
             continue
-        direction = "DESC NULLS LAST" if p.descending else "ASC NULLS FIRST"
-        terms.append(f"{expression(p)} {direction}")
+        if p.field is None:  # never null: the index's own order (a NULLS clause would lose it)
+            terms.append(f"{ROW_POSITION} {'DESC' if p.descending else 'ASC'}")
+        else:
+            terms.append(f"{quote(p.field)} {'DESC NULLS LAST' if p.descending else 'ASC NULLS FIRST'}")
     return ", ".join(terms)
 
 
