@@ -15,7 +15,7 @@ from opendata import config
 from opendata.catalog.loader import package_dirs
 from opendata.catalog.report import render_text
 from opendata.catalog.validate import ValidationReport
-from opendata.errors import PackageError
+from opendata.errors import PackageError, Problem
 from opendata.publish import diff as diffs
 from opendata.publish.pipeline import Outcome, publish_package
 from opendata.publish.releases import current_id, dataset_names, list_releases, open_release, remove_release
@@ -33,15 +33,20 @@ def publish_dirs(targets: list[Path], settings: dict[str, Any], quiet: bool = Fa
         if not quiet:
             click.echo(f"[{position}/{len(directories)}] {directory.name} ...", nl=False, err=True)
         hook = None if quiet else (lambda step: click.echo(f" {step}", nl=False, err=True))
-        outcome = publish_package(
-            directory,
-            root,
-            schemas,
-            base_url=settings["BASE_URL"],
-            hook=hook,
-            search_table_rows=settings["SEARCH_TABLE_ROWS"],
-            store=store,
-        )
+        try:
+            outcome = publish_package(
+                directory,
+                root,
+                schemas,
+                base_url=settings["BASE_URL"],
+                hook=hook,
+                search_table_rows=settings["SEARCH_TABLE_ROWS"],
+                store=store,
+            )
+        except Problem:  # e.g. the database is unreachable: said on a line of its own, after this one
+            if not quiet:
+                click.echo(" failed", err=True)
+            raise
         outcomes.append(outcome)
         if outcome.status == "invalid" and outcome.report is not None:
             click.echo("", err=True)

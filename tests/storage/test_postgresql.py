@@ -54,6 +54,13 @@ def publish(root: Path, url: str, rows: int = 50, label: str = "row") -> tuple[P
     return root / "releases", str(outcome.release)
 
 
+def opendata_cli(*args: str, releases: Path, url: str) -> subprocess.CompletedProcess[str]:
+    """Run the `opendata` command line on `releases` and the database at `url`."""
+    env = {**os.environ, "OPENDATA_RELEASES_DIR": str(releases), "OPENDATA_DATABASE_URL": url}
+    command = [sys.executable, "-m", "opendata", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+
+
 def client_for(root: Path, releases: Path, url: str, **settings):
     app = create_app(
         {
@@ -217,14 +224,18 @@ def test_prune_drops_the_schemas_of_the_releases_it_removes(postgres_url, tmp_pa
     old = schema_name(open_release(releases, NAME, first)[1])
     current = schema_name(open_release(releases, NAME, second)[1])
     assert {old, current} <= schemas(postgres_url)
-    env = {**os.environ, "OPENDATA_RELEASES_DIR": str(releases), "OPENDATA_DATABASE_URL": postgres_url}
-    result = subprocess.run(
-        [sys.executable, "-m", "opendata", "releases", "prune", "--keep", "1"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-    )
+    result = opendata_cli("releases", "prune", "--keep", "1", releases=releases, url=postgres_url)
     assert result.returncode == 0, result.stderr
     assert old not in schemas(postgres_url) and current in schemas(postgres_url)
+
+
+def test_publishing_to_an_unreachable_database_is_one_line_and_publishes_nothing(tmp_path):
+    directory = write_package(tmp_path / "src", NAME, FIELDS, [[1, "x"]])
+    url = f"postgresql://opendata:secret-word@127.0.0.1:{free_port()}/opendata"  # nothing listens
+    result = opendata_cli("publish", str(directory), releases=tmp_path / "releases", url=url)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    progress, error = result.stderr.strip().splitlines()
+    assert progress.startswith(f"[1/1] {NAME} ...") and progress.endswith(" store failed")
+    assert error == "opendata: error: the database cannot be reached or is busy; try again later"
+    assert "secret-word" not in result.stdout + result.stderr
+    assert not list((tmp_path / "releases").glob(f"{NAME}/*/manifest.json"))

@@ -157,7 +157,10 @@ def _load(connection: psycopg.Connection, package: Package, resource: Resource) 
             continue  # still filtered and sorted, by a scan
         # NULLS FIRST: read forwards the index gives the ascending order (nulls first), read
         # backwards the descending one (nulls last); the row position makes keyset pages exact.
-        connection.execute(f"CREATE INDEX ON {target} ({quote(name)} NULLS FIRST, {ROW_POSITION})")
+        # fillfactor 100: a release is never written again, so no room is left for updates.
+        connection.execute(
+            f"CREATE INDEX ON {target} ({quote(name)} NULLS FIRST, {ROW_POSITION}) WITH (fillfactor = 100)"
+        )
     connection.execute(f"ANALYZE {target}")
     nullable = [n for n in names if connection.execute(_any_null(target, n), []).fetchone()]
     inexact = [

@@ -14,6 +14,7 @@ away by the pool, and a read that failed on one is run once more on a fresh conn
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -26,6 +27,9 @@ from psycopg.adapt import Loader
 from opendata.errors import DatabaseUnavailable, QueryTimeout
 
 T = TypeVar("T")
+# The pool logs each failed connection attempt. Where logging is set up (the server's log),
+# those records go there; a command line without it says its one line, not a warning each try.
+logging.getLogger("psycopg.pool").addHandler(logging.NullHandler())
 
 
 class NumberLoader(Loader):
