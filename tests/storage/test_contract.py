@@ -64,6 +64,8 @@ PAGES = [  # query strings of /rows; every page of each is compared
     "fiscal_year__ne=2020&sort=fiscal_year&limit=33",
     "id__notin=1,2,3&id__lte=40&sort=-id&limit=6",
     "note__contains=%3D&sort=note",
+    "share_%25__gte=3&sort=-share_%25,id&limit=21",
+    "share_%25__in=1,2&fields=id,share_%25",
     "facet=grp,flag,fiscal_year&limit=3",
     "facet=amount,day&amount__gt=0&limit=3",
 ]
@@ -79,6 +81,7 @@ ONE_SHOT = [  # other requests compared once
     f"{SUMMARY}?group_by=day&measures=count,max:amount&day__gte=2020-01-01&limit=3&offset=1",
     f"{SUMMARY}?measures=count,sum:amount,avg:amount,min:amount,max:ratio",
     f"{SUMMARY}?group_by=grp&measures=avg:fiscal_year&flag=true",
+    f"{SUMMARY}?group_by=share_%25&measures=count,sum:amount&sort=-count",
     f"{SUMMARY}.csv?group_by=grp&measures=count,sum:amount",
     f"{ROWS}.csv?sort=-amount",
     f"{ROWS}.csv?fields=note,grp&sort=note",

@@ -119,22 +119,23 @@ def build_release(connection: psycopg.Connection, package: Package) -> None:
         check_names(resource)
     schema = quote(schema_name(package))
     with connection.transaction():
-        connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        connection.execute(f"CREATE SCHEMA {schema}")
+        connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE", [])
+        connection.execute(f"CREATE SCHEMA {schema}", [])
         connection.execute(
             f"CREATE TABLE {schema}.{INFO_TABLE} (name text PRIMARY KEY, row_count bigint, "
-            "nullable text[], inexact text[])"
+            "nullable text[], inexact text[])",
+            [],
         )
         for resource in package.resources:
             _load(connection, package, resource)
-        connection.execute(f"ANALYZE {schema}.{INFO_TABLE}")
+        connection.execute(f"ANALYZE {schema}.{INFO_TABLE}", [])
 
 
 def _load(connection: psycopg.Connection, package: Package, resource: Resource) -> None:
     target = table(package, resource)
     names = list(resource.field_names)
     columns = ", ".join(f"{quote(f.name)} {column_type(f)}" for f in resource.fields)
-    connection.execute(f"CREATE TABLE {target} ({ROW_POSITION} bigint PRIMARY KEY, {columns})")
+    connection.execute(f"CREATE TABLE {target} ({ROW_POSITION} bigint PRIMARY KEY, {columns})", [])
     converters = [_converter(f) for f in resource.fields]
     targets = ", ".join([ROW_POSITION, *(quote(n) for n in names)])
     count = 0
@@ -144,7 +145,10 @@ def _load(connection: psycopg.Connection, package: Package, resource: Resource) 
         positions = [header.index(n) for n in names]
         pairs = list(zip(converters, positions, strict=True))
         try:
-            with connection.cursor().copy(f"COPY {target} ({targets}) FROM STDIN") as copy:
+            # COPY is sent without parameters (psycopg reads no placeholders in it), so the
+            # names' `%%` (see quote) go back to `%` here.
+            statement = f"COPY {target} ({targets}) FROM STDIN".replace("%%", "%")
+            with connection.cursor().copy(statement) as copy:
                 for count, record in enumerate(reader, start=1):
                     copy.write_row([count, *[convert(record[i]) for convert, i in pairs]])
         except psycopg.DataError as error:  # e.g. a NUL character, which PostgreSQL text cannot hold
@@ -159,9 +163,10 @@ def _load(connection: psycopg.Connection, package: Package, resource: Resource) 
         # backwards the descending one (nulls last); the row position makes keyset pages exact.
         # fillfactor 100: a release is never written again, so no room is left for updates.
         connection.execute(
-            f"CREATE INDEX ON {target} ({quote(name)} NULLS FIRST, {ROW_POSITION}) WITH (fillfactor = 100)"
+            f"CREATE INDEX ON {target} ({quote(name)} NULLS FIRST, {ROW_POSITION}) WITH (fillfactor = 100)",
+            [],
         )
-    connection.execute(f"ANALYZE {target}")
+    connection.execute(f"ANALYZE {target}", [])
     nullable = [n for n in names if connection.execute(_any_null(target, n), []).fetchone()]
     inexact = [
         f.name
@@ -203,4 +208,4 @@ def _any_null(target: str, name: str) -> str:
 
 
 def drop_release(connection: psycopg.Connection, package: Package) -> None:
-    connection.execute(f"DROP SCHEMA IF EXISTS {quote(schema_name(package))} CASCADE")
+    connection.execute(f"DROP SCHEMA IF EXISTS {quote(schema_name(package))} CASCADE", [])

@@ -27,7 +27,8 @@ _UNSAFE = re.compile(r"[^a-z0-9_]")
 
 
 def quote(identifier: str) -> str:
-    """Quote an SQL identifier; `%` doubled, as every statement here is run with parameters."""
+    """Quote an SQL identifier; `%` doubled, so every statement must be run with parameters
+    (an empty list when it has none): psycopg then reads `%%` back as `%`."""
     return '"' + identifier.replace('"', '""').replace("%", "%%") + '"'
 
 
