@@ -239,3 +239,28 @@ def test_publishing_to_an_unreachable_database_is_one_line_and_publishes_nothing
     assert error == "opendata: error: the database cannot be reached or is busy; try again later"
     assert "secret-word" not in result.stdout + result.stderr
     assert not list((tmp_path / "releases").glob(f"{NAME}/*/manifest.json"))
+
+
+def test_a_release_already_loaded_is_kept_and_one_of_another_format_rebuilt(postgres_url, tmp_path):
+    directory = write_package(tmp_path / "src", NAME, FIELDS, [[i, f"row {i}"] for i in range(20)])
+    store = publishing_store({**config.defaults(), "DATABASE_URL": postgres_url})
+
+    def publish_into(folder: str) -> str:
+        outcome = publish_package(directory, tmp_path / folder, None, store=store)
+        assert outcome.status == "published", outcome.report
+        return schema_name(open_release(tmp_path / folder, NAME, str(outcome.release))[1])
+
+    def schema_oid(schema: str) -> int:
+        with psycopg.connect(postgres_url) as connection:
+            found = connection.execute("SELECT oid FROM pg_namespace WHERE nspname = %s", [schema]).fetchone()
+        assert found is not None
+        return int(found[0])
+
+    schema = publish_into("first")
+    loaded = schema_oid(schema)
+    assert publish_into("second") == schema and schema_oid(schema) == loaded  # the same rows: kept
+    with psycopg.connect(postgres_url) as connection:
+        connection.execute(f"COMMENT ON SCHEMA \"{schema}\" IS 'opendata release written by an older loader'")
+    assert publish_into("third") == schema and schema_oid(schema) != loaded  # rebuilt
+    _, client = client_for(tmp_path, tmp_path / "second", postgres_url)
+    assert client.get(ROWS_URL).headers["X-Total-Count"] == "20"

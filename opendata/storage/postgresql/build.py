@@ -29,6 +29,9 @@ from opendata.storage.postgresql.queries import (
     table,
 )
 
+# Bumped whenever a release's tables are laid out differently, so that a schema written by an
+# earlier version of this loader is rebuilt rather than kept (see build_release).
+STORE_FORMAT = 1
 TRUES = frozenset({"true", "True", "TRUE", "1", "yes"})
 INDEX_MAX_BYTES = 2000  # the longest text indexed, safely under B-tree's entry limit (2,704)
 
@@ -114,13 +117,23 @@ def check_names(resource: Resource) -> None:
 
 
 def build_release(connection: psycopg.Connection, package: Package) -> None:
-    """Write `package` into its own schema and commit; a schema left by an earlier try goes first."""
+    """Write `package` into its own schema and commit.
+
+    A release is named by the digest of everything it holds, and a schema is only ever seen
+    whole (it is committed once, complete), so one already marked with this digest and this
+    loader's format holds these very rows: it is kept, not rebuilt under its readers.
+    Anything else of that name (an older format) is dropped first.
+    """
     for resource in package.resources:
         check_names(resource)
     schema = quote(schema_name(package))
+    mark = f"opendata release {package.digest} format {STORE_FORMAT}"
     with connection.transaction():
+        if _mark_of(connection, package) == mark:
+            return
         connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE", [])
         connection.execute(f"CREATE SCHEMA {schema}", [])
+        connection.execute(f"COMMENT ON SCHEMA {schema} IS {_literal(mark)}", [])
         connection.execute(
             f"CREATE TABLE {schema}.{INFO_TABLE} (name text PRIMARY KEY, row_count bigint, "
             "nullable text[], inexact text[])",
@@ -129,6 +142,19 @@ def build_release(connection: psycopg.Connection, package: Package) -> None:
         for resource in package.resources:
             _load(connection, package, resource)
         connection.execute(f"ANALYZE {schema}.{INFO_TABLE}", [])
+
+
+def _mark_of(connection: psycopg.Connection, package: Package) -> str | None:
+    found = connection.execute(
+        "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = %s",
+        [schema_name(package)],
+    ).fetchone()
+    return found[0] if found else None
+
+
+def _literal(text: str) -> str:
+    """An SQL string literal (COMMENT takes no parameter); the text is ours, not a request's."""
+    return "'" + text.replace("'", "''").replace("%", "%%") + "'"
 
 
 def _load(connection: psycopg.Connection, package: Package, resource: Resource) -> None:
