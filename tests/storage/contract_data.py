@@ -27,6 +27,7 @@ FIELDS = [
     {"name": "flag", "type": "boolean", "title": "フラグ"},
     {"name": "note", "type": "string", "title": "備考"},
     {"name": "share_%", "type": "integer", "title": "割合"},  # % is psycopg's placeholder sign
+    {"name": "j", "type": "string", "title": "j"},  # the name of an alias in PostgreSQL's JSON
 ]
 GROUPS = ["a", "B", "b", "", "ア", "あ", "日本", 'say "hi"', "x,y", "two\nlines", "Z", ""]
 AMOUNTS = ["7", "85.0", "1.5", "-2", "0.1", "", "1234567.891", "3", "85.0", "-0.25", "100", "2.50"]
@@ -65,6 +66,7 @@ def rows() -> list[list[Any]]:
                 FLAGS[i % len(FLAGS)],
                 NOTES[(i * 3) % len(NOTES)],
                 "" if i % 13 == 0 else str(i % 7),
+                "jk"[i % 2],
             ]
         )
     return out
@@ -77,5 +79,5 @@ def write_contract_package(root: Path, changed: bool = False) -> Path:
         data = [r for r in data if r[0] % 50 != 0]  # removed
         for r in data[::17]:
             r[2], r[6] = "99.5", "false"  # changed
-        data += [[ROWS + i, "new", str(i), "", "2023", "", "true", "added", "1"] for i in range(1, 4)]
+        data += [[ROWS + i, "new", str(i), "", "2023", "", "true", "added", "1", "j"] for i in range(1, 4)]
     return write_package(root, NAME, FIELDS, data, ["id"], lineterminator="\r\n")

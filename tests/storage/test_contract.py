@@ -66,6 +66,7 @@ PAGES = [  # query strings of /rows; every page of each is compared
     "note__contains=%3D&sort=note",
     "share_%25__gte=3&sort=-share_%25,id&limit=21",
     "share_%25__in=1,2&fields=id,share_%25",
+    "j=k&fields=j,id&sort=-j,id&limit=30",
     "facet=grp,flag,fiscal_year&limit=3",
     "facet=amount,day&amount__gt=0&limit=3",
 ]

@@ -160,7 +160,8 @@ def json_object(names: Sequence[str]) -> str:
     """SQL writing the row of table alias `t` as a JSON object of `names`, as orjson would:
     row_to_json writes no spaces, keeps the order, and escapes as orjson does."""
     columns = ", ".join(f"t.{quote(n)}" for n in names)
-    return f"(SELECT row_to_json(j) FROM (SELECT {columns}) j)"
+    # j.*: the whole row even when a field is itself named j.
+    return f"(SELECT row_to_json(j.*) FROM (SELECT {columns}) j)"
 
 
 def measure(function: str, field: Field | None) -> list[str]:
