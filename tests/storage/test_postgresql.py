@@ -8,6 +8,7 @@ a free port), never the shared one other suites and services use.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import shutil
 import subprocess
@@ -29,7 +30,7 @@ from opendata.publish.pipeline import publish_package
 from opendata.publish.releases import open_release
 from opendata.query.params import RowQuery
 from opendata.storage import open_store, publishing_store
-from opendata.storage.postgresql import build
+from opendata.storage.postgresql import PostgresStore, build
 from opendata.storage.postgresql.queries import schema_name
 from tests.conftest import ROOT, ClosingClient, require
 from tests.crafted import write_package
@@ -264,3 +265,24 @@ def test_a_release_already_loaded_is_kept_and_one_of_another_format_rebuilt(post
     assert publish_into("third") == schema and schema_oid(schema) != loaded  # rebuilt
     _, client = client_for(tmp_path, tmp_path / "second", postgres_url)
     assert client.get(ROWS_URL).headers["X-Total-Count"] == "20"
+
+
+def test_a_forked_worker_opens_its_own_pool_and_leaves_the_parents_sessions_alone(postgres_url):
+    store = PostgresStore(postgres_url)
+    backend = "SELECT pg_backend_pid()"
+    parent_session = store.database.run(lambda c: c.execute(backend, []).fetchone())
+    child = os.fork()
+    if child == 0:  # a gunicorn worker after the fork, as far as the pool is concerned
+        try:
+            own = store.database.run(lambda c: c.execute(backend, []).fetchone())
+            store.close()
+            gc.collect()  # psycopg never ends a session from a process that did not open it
+            os._exit(0 if own != parent_session else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    with psycopg.connect(postgres_url) as admin:
+        alive = admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", parent_session).fetchone()
+    assert alive, "the child ended the parent's session"
+    store.close()
