@@ -81,14 +81,14 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture(scope="session", autouse=True)
 def test_backend(request) -> Iterator[str]:
     """The backend of this run: with OPENDATA_TEST_BACKEND=postgresql, OPENDATA_DATABASE_URL
-    names the session's database for everything the tests publish and serve."""
-    if TEST_BACKEND == "sqlite":
-        yield TEST_BACKEND
-        return
-    assert TEST_BACKEND == "postgresql", f"OPENDATA_TEST_BACKEND={TEST_BACKEND!r}: sqlite or postgresql"
-    url = request.getfixturevalue("postgres_url")
+    names the session's database for everything the tests publish and serve; otherwise it is
+    unset, so a URL left in the shell never sends a SQLite run into a real database."""
+    assert TEST_BACKEND in ("sqlite", "postgresql"), f"OPENDATA_TEST_BACKEND={TEST_BACKEND!r}"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("OPENDATA_DATABASE_URL", url)
+        if TEST_BACKEND == "postgresql":
+            patch.setenv("OPENDATA_DATABASE_URL", request.getfixturevalue("postgres_url"))
+        else:
+            patch.delenv("OPENDATA_DATABASE_URL", raising=False)
         yield TEST_BACKEND
 
 
