@@ -8,7 +8,9 @@ DatabaseUnavailable. Both are 503 problems with Retry-After.
 
 Nothing needs restarting when the database comes back: a connection found broken is thrown
 away by the pool, and a read that failed on one is run once more on a fresh connection
-(reads are idempotent), so after a restart of PostgreSQL the first request already succeeds.
+(reads are idempotent), so connections killed or lost to a restart cost no request an error;
+after an outage, requests are answered again within seconds of the database accepting
+connections (a failed connection attempt is given up soon, and the next request tries anew).
 """
 
 from __future__ import annotations
