@@ -18,7 +18,15 @@ from opendata.catalog.validate import ValidationReport
 from opendata.errors import PackageError, Problem
 from opendata.publish import diff as diffs
 from opendata.publish.pipeline import Outcome, publish_package
-from opendata.publish.releases import current_id, dataset_names, list_releases, open_release, remove_release
+from opendata.publish.releases import (
+    current_id,
+    dataset_dir,
+    dataset_lock,
+    dataset_names,
+    list_releases,
+    open_release,
+    remove_release,
+)
 from opendata.storage import open_store, publishing_store
 
 
@@ -157,6 +165,10 @@ def prune(keep: int, name: str | None) -> None:
             store.drop(package)  # after the folder: a release is never listed without its tables
             freed += own
             click.echo(f"removed {dataset} {release.id} {_size(release.bytes)} ({_size(own)} its own)")
+        with dataset_lock(dataset_dir(root, dataset)):  # no publish between its load and rename
+            listed = {release.id for release in list_releases(root, dataset)}
+            for left in store.drop_unlisted(dataset, listed):
+                click.echo(f"dropped {dataset} tables {left} (a publish stopped before its release)")
     click.echo(f"freed {_size(freed)}")
 
 

@@ -15,7 +15,7 @@ file order and breaks ties in every sort.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,4 +210,10 @@ class TableStore(Protocol):
 
     def drop(self, package: Package) -> None:
         """Remove the release's tables (prune). A file backend's tables go with the folder."""
+        ...
+
+    def drop_unlisted(self, name: str, releases: Collection[str]) -> list[str]:
+        """Remove the tables of dataset `name`'s releases whose id is not in `releases` (left by
+        a publish stopped between its load and its rename) and say what went. The caller holds
+        the dataset's publish lock. A file backend's tables live in release folders: none."""
         ...

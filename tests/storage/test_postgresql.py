@@ -286,3 +286,23 @@ def test_a_forked_worker_opens_its_own_pool_and_leaves_the_parents_sessions_alon
         alive = admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", parent_session).fetchone()
     assert alive, "the child ended the parent's session"
     store.close()
+
+
+def test_prune_drops_the_tables_a_publish_stopped_before_its_release_left(postgres_url, tmp_path):
+    releases, first = publish(tmp_path, postgres_url)
+    # A publish killed after its load's commit, before the release folder was renamed in:
+    # its schema exists, no release names it.
+    directory = write_package(tmp_path / "stopped", NAME, FIELDS, [[1, "stopped"]])
+    stopped = replace(
+        Package.from_descriptor(read_descriptor(directory / "datapackage.json"), directory),
+        release="f" * 64,
+    )
+    publishing_store({**config.defaults(), "DATABASE_URL": postgres_url}).build(stopped, directory)
+    kept = schema_name(open_release(releases, NAME, first)[1])
+    assert {kept, schema_name(stopped)} <= schemas(postgres_url)
+    result = opendata_cli("releases", "prune", "--keep", "3", releases=releases, url=postgres_url)
+    assert result.returncode == 0, result.stderr
+    assert f"dropped {NAME} tables {schema_name(stopped)}" in result.stdout
+    assert schema_name(stopped) not in schemas(postgres_url) and kept in schemas(postgres_url)
+    _, client = client_for(tmp_path, releases, postgres_url)
+    assert client.get(ROWS_URL).headers["X-Total-Count"] == "50"

@@ -38,9 +38,14 @@ def schema_name(package: Package) -> str:
     Datasets may be named with `.` and `-` and up to 100 characters; the hash keeps two names
     that read alike once made safe (a-b, a_b) or once cut apart.
     """
-    safe = _UNSAFE.sub("_", package.name.lower())[:32]
-    tag = hashlib.sha256(package.name.encode()).hexdigest()[:6]
-    return f"{SCHEMA_PREFIX}{safe}_{tag}_{package.release_id}"
+    return dataset_prefix(package.name) + package.release_id
+
+
+def dataset_prefix(name: str) -> str:
+    """What the schema names of every release of dataset `name` begin with."""
+    safe = _UNSAFE.sub("_", name.lower())[:32]
+    tag = hashlib.sha256(name.encode()).hexdigest()[:6]
+    return f"{SCHEMA_PREFIX}{safe}_{tag}_"
 
 
 def table(package: Package, resource: Resource | str) -> str:

@@ -11,7 +11,8 @@ value is orjson's, and by orjson from the same Python values otherwise.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from opendata.storage.postgresql.connections import Database
 from opendata.storage.postgresql.queries import (
     INFO_TABLE,
     after_segments,
+    dataset_prefix,
     expression,
     group_order,
     json_object,
@@ -39,6 +41,8 @@ from opendata.storage.postgresql.queries import (
     table,
     where_clause,
 )
+
+RELEASE_ID = re.compile("[0-9a-f]{16}")
 
 
 class PostgresStore:
@@ -227,6 +231,25 @@ class PostgresStore:
     def drop(self, package: Package) -> None:
         self.database.run(lambda connection: build.drop_release(connection, package))
         self._info = {k: v for k, v in self._info.items() if k[0] != package.digest}
+
+    def drop_unlisted(self, name: str, releases: Collection[str]) -> list[str]:
+        prefix = dataset_prefix(name)
+
+        def work(connection: psycopg.Connection) -> list[str]:
+            found = connection.execute(
+                "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, %s)", [prefix]
+            ).fetchall()
+            # The rest of a name is a release id (16 hex digits): any other is not a release's.
+            gone = [
+                s
+                for (s,) in found
+                if RELEASE_ID.fullmatch(s[len(prefix) :]) and s[len(prefix) :] not in releases
+            ]
+            for schema in gone:
+                connection.execute(f"DROP SCHEMA {quote(schema)} CASCADE", [])
+            return gone
+
+        return self.database.run(work)
 
 
 class Batches(Iterator[list[tuple[Any, ...]]]):

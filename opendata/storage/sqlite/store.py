@@ -12,7 +12,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -251,3 +251,8 @@ class SqliteStore:
     def drop(self, package: Package) -> None:
         """Nothing to do: the file goes with the release's folder (and its open connections
         with the next `retain`)."""
+
+    def drop_unlisted(self, name: str, releases: Collection[str]) -> list[str]:
+        """Nothing to do: every store file is inside a release folder (an interrupted publish's
+        staging folder is removed by the next publish)."""
+        return []
