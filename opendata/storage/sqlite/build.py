@@ -167,10 +167,12 @@ def _load_resource(connection: sqlite3.Connection, resource: Resource) -> None:
 
 
 def _inexact(connection: sqlite3.Connection, table: str, name: str) -> bool:
-    """True if a real in the column does not survive SQLite's text form, or is infinite."""
+    """True if a real in the column does not survive SQLite's text form, is infinite, or is
+    written with an exponent (SQLite's JSON writes 1.0e+16 where orjson writes 1e+16)."""
     column = quote(name)
     sql = (
         f"SELECT 1 FROM {table} WHERE typeof({column}) = 'real' "
-        f"AND (CAST(CAST({column} AS TEXT) AS REAL) != {column} OR abs({column}) > 1e308) LIMIT 1"
+        f"AND (CAST(CAST({column} AS TEXT) AS REAL) != {column} OR abs({column}) > 1e308 "
+        f"OR instr(CAST({column} AS TEXT), 'e') > 0) LIMIT 1"
     )
     return connection.execute(sql).fetchone() is not None
