@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 
+import orjson
 import pytest
 
 from opendata.app import create_app
@@ -143,3 +144,42 @@ def test_the_store_costs_at_most_two_and_a_half_times_the_csv(tmp_path):
     csv_bytes = sum(r.path.stat().st_size for r in release.resources)
     store_bytes = (release.directory / STORE_FILE).stat().st_size
     assert store_bytes <= 2.5 * csv_bytes, (store_bytes, csv_bytes)
+
+
+JSON_FIELDS = [
+    {"name": "id", "type": "integer", "title": "番号"},
+    {"name": "text", "type": "string", "title": "文"},
+    {"name": "value", "type": "number", "title": "値"},
+]
+# Numbers and text whose JSON SQLite and orjson could write differently (test data).
+JSON_CASES = [
+    ("\x01\x1f\b\f\t", 0.1),
+    ('back\\slash "quoted"', 2.5),
+    ("\u2028\u2029 𠮷 😀", 123456789.123),
+    ("<&>'", 100.0),
+    ("", -1.5),
+    ("x", 9007199254740993),
+    ("y", 0.0),
+]
+OTHER_NUMBERS = {"-0.0": -0.0, "1e16": 1e16, "1e-7": 1e-7, "0.30000000000000004": 0.30000000000000004}
+
+
+@pytest.mark.parametrize("odd", [None, *OTHER_NUMBERS])
+def test_json_pages_are_the_bytes_orjson_writes(tmp_path, odd):
+    cases = [*JSON_CASES, *([("odd", odd)] if odd else [])]
+    rows = [[i, text, value] for i, (text, value) in enumerate(cases, start=1)]
+    releases = tmp_path / "releases"
+    publish_package(write_package(tmp_path / "p", "sample-json", JSON_FIELDS, rows, ["id"]), releases)
+    app = create_app(
+        {"RELEASES_DIR": str(releases), "CACHE_DIR": str(tmp_path / "cache"), "PAGE_CACHE_BYTES": 0}
+    )
+    client = app.test_client()
+    base = "/api/v1/datasets/sample-json/resources/sample-json/rows"
+    typed = [
+        {"id": i, "text": text or None, "value": OTHER_NUMBERS.get(value, value) if odd else value}
+        for i, text, value in rows
+    ]
+    for query, names in (("", ("id", "text", "value")), ("?fields=value,text", ("value", "text"))):
+        body = client.get(base + query).get_data()
+        expected = orjson.dumps([{n: row[n] for n in names} for row in typed])
+        assert b'"rows":' + expected + b"," in body

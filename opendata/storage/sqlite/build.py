@@ -168,11 +168,17 @@ def _load_resource(connection: sqlite3.Connection, resource: Resource) -> None:
 
 def _inexact(connection: sqlite3.Connection, table: str, name: str) -> bool:
     """True if a real in the column does not survive SQLite's text form, is infinite, or is
-    written with an exponent (SQLite's JSON writes 1.0e+16 where orjson writes 1e+16)."""
+    written with an exponent (SQLite's JSON writes 1.0e+16 where orjson writes 1e+16), or is
+    -0.0 (which SQLite writes 0.0 and cannot tell from 0.0 in SQL: Python can)."""
     column = quote(name)
     sql = (
         f"SELECT 1 FROM {table} WHERE typeof({column}) = 'real' "
         f"AND (CAST(CAST({column} AS TEXT) AS REAL) != {column} OR abs({column}) > 1e308 "
         f"OR instr(CAST({column} AS TEXT), 'e') > 0) LIMIT 1"
     )
-    return connection.execute(sql).fetchone() is not None
+    if connection.execute(sql).fetchone() is not None:
+        return True
+    zeros = connection.execute(
+        f"SELECT {column} FROM {table} WHERE typeof({column}) = 'real' AND {column} = 0"
+    )
+    return any(math.copysign(1.0, value) < 0 for (value,) in zeros)
