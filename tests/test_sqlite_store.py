@@ -183,3 +183,64 @@ def test_json_pages_are_the_bytes_orjson_writes(tmp_path, odd):
         body = client.get(base + query).get_data()
         expected = orjson.dumps([{n: row[n] for n in names} for row in typed])
         assert b'"rows":' + expected + b"," in body
+
+
+CSV_FIELDS = [
+    {"name": "id", "type": "integer", "title": "番号"},
+    {"name": "text", "type": "string", "title": "=文"},
+    {"name": "flag", "type": "boolean", "title": "真偽"},
+    {"name": "value", "type": "number", "title": "値"},
+    {"name": "day", "type": "date", "title": "日"},
+]
+# Cells csv.writer quotes, and text a spreadsheet would run as a formula (test data).
+CSV_TEXTS = [
+    "=SUM(A1:A2)", " =1+1", "\t=x", "\r\n=y", "-minus", "+81-3", "@cmd", 'comma, "quote"\nnewline',
+    "cr\ronly", "", "普通", " leading", "'apostrophe", "＝全角", "髙橋 ①", '"', ",",
+]  # fmt: skip
+
+
+def reference_csv(resource, names, records, fmt) -> bytes:
+    """The CSV written the plain way: every cell through its converter, then csv.writer."""
+    import csv
+    import io
+
+    from opendata.exports.csv_export import QUOTING_TERMINATOR, cell_converters, header_row
+
+    def line(cells) -> str:
+        out = io.StringIO()
+        csv.writer(out, lineterminator=QUOTING_TERMINATOR).writerow(cells)
+        return out.getvalue()[: -len(QUOTING_TERMINATOR)] + fmt.line_terminator
+
+    converters = cell_converters(resource, names, fmt)
+    lines = [line(header_row(resource, names, fmt))]
+    lines += [line([c(v) for c, v in zip(converters, r, strict=True)]) for r in records]
+    bom = "\ufeff" if fmt.encoding == "utf-8-sig" else ""
+    return (bom + "".join(lines)).encode("cp932" if fmt.encoding == "cp932" else "utf-8")
+
+
+@pytest.mark.parametrize("fields", [(), ("text", "value"), ("day", "flag", "id")])
+def test_csv_exports_are_the_bytes_every_cell_converted_gives(tmp_path, fields):
+    """The export converts only booleans, and for Excel only the lines that may hold a formula."""
+    from opendata.exports.csv_export import CsvFormat, csv_stream
+    from opendata.exports.files import csv_flavours
+    from opendata.query.engine import Engine
+    from opendata.query.params import RowQuery
+    from opendata.storage.sqlite import SqliteStore
+
+    values = ["1.5", "-5", "0.1", "100.0", "", "7"]
+    rows = [
+        [i, text, ["true", "false", ""][i % 3], values[i % len(values)], ["2022-03-10", ""][i % 2]]
+        for i, text in enumerate(CSV_TEXTS, start=1)
+    ]
+    directory = write_package(tmp_path / "p", "sample-csv", CSV_FIELDS, rows, ["id"], lineterminator="\r\n")
+    outcome = publish_package(directory, tmp_path / "r")
+    assert outcome.status == "published", outcome.report
+    package = open_release(tmp_path / "r", "sample-csv", outcome.release)[1]
+    resource = package.resources[0]
+    engine = Engine(SqliteStore())
+    query = RowQuery(fields=fields)
+    names = list(fields or resource.field_names)
+    records = list(engine.iter_records(package, resource, query))
+    for fmt in [CsvFormat(), *csv_flavours()]:
+        written = b"".join(csv_stream(engine, package, resource, query, fmt))
+        assert written == reference_csv(resource, names, records, fmt), fmt
