@@ -15,9 +15,9 @@ import orjson
 import pytest
 
 from opendata.app import create_app
-from opendata.publish.pipeline import publish_package
+from opendata.publish import pipeline
 from opendata.publish.releases import open_release
-from opendata.storage.sqlite import STORE_FILE
+from opendata.storage.sqlite import STORE_FILE, SqliteStore
 from tests.conftest import ROOT, ClosingClient
 from tests.crafted import write_package
 
@@ -31,6 +31,11 @@ FIELDS = [
     {"name": "amount", "type": "number", "title": "金額"},  # nullable
 ]
 KINDS = ("電話", "来所", "メール")
+SQLITE = {"DATABASE_URL": ""}  # these tests are about the SQLite store, whichever backend the suite runs on
+
+
+def publish_package(source, releases):
+    return pipeline.publish_package(source, releases, store=SqliteStore())
 
 
 def sample_rows(region: str = "140007") -> list[list]:
@@ -53,7 +58,7 @@ def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("constants")
     releases = tmp / "releases"
     first = publish_package(write_package(tmp / "a", NAME, FIELDS, sample_rows(), ["id"]), releases).release
-    app = create_app({"RELEASES_DIR": str(releases), "CACHE_DIR": str(tmp / "cache")})
+    app = create_app({"RELEASES_DIR": str(releases), "CACHE_DIR": str(tmp / "cache"), **SQLITE})
     app.test_client_class = ClosingClient
     return tmp, releases, first, app.test_client()
 
@@ -171,7 +176,7 @@ def test_json_pages_are_the_bytes_orjson_writes(tmp_path, odd):
     releases = tmp_path / "releases"
     publish_package(write_package(tmp_path / "p", "sample-json", JSON_FIELDS, rows, ["id"]), releases)
     app = create_app(
-        {"RELEASES_DIR": str(releases), "CACHE_DIR": str(tmp_path / "cache"), "PAGE_CACHE_BYTES": 0}
+        {"RELEASES_DIR": str(releases), "CACHE_DIR": str(tmp_path / "cache"), "PAGE_CACHE_BYTES": 0, **SQLITE}
     )
     client = app.test_client()
     base = "/api/v1/datasets/sample-json/resources/sample-json/rows"
