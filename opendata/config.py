@@ -111,6 +111,16 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("QUERY_RETRY_AFTER", 5, "Seconds a 503 for a stopped query tells clients to wait (Retry-After)."),
     Setting(
+        "DATABASE_POOL_SIZE",
+        4,
+        "PostgreSQL connections each worker process keeps at most (DATABASE_URL); opened as needed.",
+    ),
+    Setting(
+        "DATABASE_POOL_TIMEOUT",
+        2.0,
+        "Seconds a request waits for a free PostgreSQL connection; longer is a 503 with Retry-After.",
+    ),
+    Setting(
         "CURSOR_SECRET",
         "",
         "Key signing paging cursors (HMAC-SHA256); empty: a random key generated once in CACHE_DIR.",
