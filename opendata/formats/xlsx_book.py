@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from opendata.formats.xlsx_cells import column_letter, escape
+from opendata.formats.xlsx_cells import SharedStrings, column_letter, escape
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -25,8 +25,8 @@ DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 # Level 1 of deflate: on the 100,000-row benchmark query, level 6 made the file 14 % smaller
 # for twice the CPU of the whole download (the README's XLSX figures).
 COMPRESS_LEVEL = 1
+SHARED_STRINGS = "xl/sharedStrings.xml"
 CHUNK = 1 << 16  # bytes gathered before they are handed on
-BATCH_ROWS = 1000  # rows serialised and compressed at once
 
 # cellXfs 0 plain, 1 a date (STYLE_DATE), 2 bold (STYLE_BOLD), as opendata.formats.xlsx_cells numbers them.
 STYLES = (
@@ -50,7 +50,7 @@ STYLES = (
 class Sheet:
     name: str
     widths: tuple[float, ...]  # of the columns A, B, …
-    rows: Iterable[str]  # the <row> elements, in order
+    blocks: Iterable[tuple[int, str]]  # (how many rows, their <row> elements), in order
     frozen_header: bool = True
     autofilter: bool = False  # over the header and every row written
 
@@ -84,50 +84,54 @@ class _Sink(io.RawIOBase):
         return taken
 
 
-def workbook(sheets: Iterable[Sheet]) -> Iterator[bytes]:
-    """The XLSX file of `sheets`, as byte chunks."""
+def workbook(sheets: Iterable[Sheet], shared: SharedStrings | None = None) -> Iterator[bytes]:
+    """The XLSX file of `sheets`, as byte chunks; `shared` is the table their rows fill, if any."""
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as book:
         written = []
         for number, sheet in enumerate(sheets, start=1):
-            rows = _Counted(sheet.rows)
-            with book.open(f"xl/worksheets/sheet{number}.xml", "w") as part:
-                for piece in _batched(_sheet_xml(sheet, rows, selected=number == 1)):
-                    part.write(piece.encode("utf-8", "surrogatepass"))
-                    if sink.size >= CHUNK:
-                        yield sink.take()
+            rows = _Counted(sheet.blocks)
+            yield from _part(
+                book, sink, f"xl/worksheets/sheet{number}.xml", _sheet_xml(sheet, rows, number == 1)
+            )
             written.append(_Written(sheet.name, _filter_ref(sheet, rows.count) if sheet.autofilter else None))
-        for name, text in _package_parts(written):
+        if shared is not None:  # complete only now that every row is written
+            yield from _part(book, sink, SHARED_STRINGS, _shared_xml(shared))
+        for name, text in _package_parts(written, shared is not None):
             book.writestr(name, text)
     yield sink.take()
+
+
+def _part(book: zipfile.ZipFile, sink: _Sink, name: str, pieces: Iterable[str]) -> Iterator[bytes]:
+    """Write the part `name` of `pieces`, handing on what the zip wrote once there is enough."""
+    with book.open(name, "w") as part:
+        for piece in pieces:
+            part.write(piece.encode("utf-8", "surrogatepass"))
+            if sink.size >= CHUNK:
+                yield sink.take()
+
+
+def _shared_xml(shared: SharedStrings) -> Iterator[str]:
+    yield f'{DECLARATION}<sst xmlns="{MAIN}" uniqueCount="{len(shared)}">'
+    yield from shared.items()
+    yield "</sst>"
 
 
 class _Counted:
     """The rows of a sheet, counted as they pass: the autofilter's range ends at the last one."""
 
-    def __init__(self, rows: Iterable[str]) -> None:
-        self._rows = rows
+    def __init__(self, blocks: Iterable[tuple[int, str]]) -> None:
+        self._blocks = blocks
         self.count = 0
 
     def __iter__(self) -> Iterator[str]:
-        for row in self._rows:
-            self.count += 1
-            yield row
+        for rows, text in self._blocks:
+            self.count += rows
+            yield text
 
 
 def _filter_ref(sheet: Sheet, rows: int) -> str:
     return f"A1:{column_letter(max(len(sheet.widths), 1) - 1)}{max(rows, 1)}"
-
-
-def _batched(pieces: Iterable[str]) -> Iterator[str]:
-    batch: list[str] = []
-    for piece in pieces:
-        batch.append(piece)
-        if len(batch) >= BATCH_ROWS:
-            yield "".join(batch)
-            batch.clear()
-    if batch:
-        yield "".join(batch)
 
 
 def _sheet_xml(sheet: Sheet, rows: _Counted, selected: bool) -> Iterator[str]:
@@ -152,12 +156,15 @@ def _sheet_xml(sheet: Sheet, rows: _Counted, selected: bool) -> Iterator[str]:
     yield end + "</worksheet>"
 
 
-def _package_parts(sheets: list[_Written]) -> list[tuple[str, str]]:
+def _package_parts(sheets: list[_Written], shared: bool) -> list[tuple[str, str]]:
     numbers = range(1, len(sheets) + 1)
     overrides = "".join(
         f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{OFFICE_TYPE}.worksheet+xml"/>'
         for n in numbers
     )
+    if shared:
+        overrides += f'<Override PartName="/{SHARED_STRINGS}" ContentType="{OFFICE_TYPE}.sharedStrings+xml"/>'
+
     types = (
         f'{DECLARATION}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
         '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
@@ -174,6 +181,10 @@ def _package_parts(sheets: list[_Written]) -> list[tuple[str, str]]:
         for n in numbers
     )
     links += f'<Relationship Id="rId{len(sheets) + 1}" Type="{RELATIONSHIPS}/styles" Target="styles.xml"/>'
+    if shared:
+        target = SHARED_STRINGS.removeprefix("xl/")
+        kind = f"{RELATIONSHIPS}/sharedStrings"
+        links += f'<Relationship Id="rId{len(sheets) + 2}" Type="{kind}" Target="{target}"/>'
     listed = "".join(
         f'<sheet name={quoteattr(s.name)} sheetId="{n}" r:id="rId{n}"/>' for n, s in enumerate(sheets, 1)
     )

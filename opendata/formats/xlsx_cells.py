@@ -1,38 +1,44 @@
 """The XML of spreadsheet cells, one template per column chosen once from its schema type.
 
 A cell is its column's start (`<c r="B`), the row number, and a tail that depends on the
-value alone (`"><v>324</v></c>`, `" t="inlineStr"><is><t>横浜</t></is></c>`, `"/>` when
-missing), so tails are cached per column: the values of a table repeat (channels, years,
-regions), and a cache hit costs less than escaping text or formatting a number again. Text
-is always an inline string, never a formula, whatever it reads like ("=1+1", "#N/A").
+value alone (`"><v>324</v></c>`, `" t="s"><v>7</v></c>` for the 8th shared string, `"/>`
+when missing), so tails are cached per column: the values of a table repeat (channels,
+years, regions), and a cache hit costs less than escaping text or formatting a number
+again. Text is always a string cell (shared or inline), never a formula, whatever it reads
+like ("=1+1", "#N/A").
 
-Text is written as Excel writes it: `&`, `<` and `>` as entities; characters XML 1.0 cannot
-hold (control characters, U+FFFE/U+FFFF, lone surrogates) and CR (which XML parsers turn
-into LF) as `_xHHHH_`; and a text that itself reads `_xHHHH_` with its underscore escaped
-(`_x005F_xHHHH_`), so that Excel and LibreOffice read every text back as it was.
+Text is escaped so that every reader gets it back as it was: `&`, `<` and `>` as entities,
+CR as `&#13;` (XML parsers turn a literal CR into LF; a reference survives); characters
+XML 1.0 cannot hold even as references (control characters, U+FFFE/U+FFFF, lone
+surrogates) as Excel writes them, `_xHHHH_`, which Excel and LibreOffice decode; and a text
+that itself reads `_xHHHH_` with its underscore escaped (`_x005F_xHHHH_`), as Excel does.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
-from itertools import chain, repeat
+from itertools import chain, count, repeat
 from operator import getitem
 from typing import Any
 
+Rows = Sequence[Sequence[Any]]
 NUMERIC_TYPES = frozenset({"integer", "number", "year"})
 CACHE_SIZE = 4096  # distinct values remembered per column: a few hundred KB at most
+SHARED_MAX_STRINGS = 50_000  # shared strings kept per workbook until it ends …
+SHARED_MAX_CHARACTERS = 2_000_000  # … and their characters: a few MB at most
 EMPTY = "/>"  # a missing value: an empty cell (Excel's blank), not an empty text
 STYLE_DATE = 1  # cellXfs indices of opendata.formats.xlsx_book's styles
 STYLE_BOLD = 2
-EXCEL_EPOCH = date(1899, 12, 30)  # serial 0 once Excel's phantom 1900-02-29 is allowed for
-FIRST_SERIAL_DATE = date(1900, 1, 1)  # serial 1; earlier dates are text, as Excel has them
-LEAP_BUG_END = date(1900, 3, 1)  # dates before this are one serial lower (the 1900-02-29 bug)
+EXCEL_EPOCH = date(1899, 12, 30)  # serial 0, counting Excel's phantom 1900-02-29 as serial 60
+# Serial 61. Before it, Excel (which counts 1900-02-29) and LibreOffice (which does not) read
+# the same serial as different days, so earlier dates are written as their ISO text instead.
+FIRST_SERIAL_DATE = date(1900, 3, 1)
 
 _ESCAPED = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]|_(?=x[0-9A-Fa-f]{4}_)")
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
 
 
 def column_letter(index: int) -> str:
@@ -57,8 +63,12 @@ def _escape_one(match: re.Match[str]) -> str:
 
 def text_tail(text: str, style: int = 0) -> str:
     styled = f' s="{style}"' if style else ""
-    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    return f'{styled} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    return f'{styled} t="inlineStr"><is><t{_space(text)}>{escape(text)}</t></is></c>'
+
+
+def _space(text: str) -> str:
+    """Keeps leading and trailing white space, which a reader may otherwise trim."""
+    return ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
 
 
 def _text(value: Any) -> str:
@@ -84,11 +94,8 @@ def _boolean(value: Any) -> str:
 
 
 def serial(day: date) -> int | None:
-    """Excel's serial number of `day`, or None before 1900-01-01 (where Excel has no dates)."""
-    if day < FIRST_SERIAL_DATE:
-        return None
-    days = (day - EXCEL_EPOCH).days
-    return days - 1 if day < LEAP_BUG_END else days
+    """Excel's serial number of `day`, or None before 1900-03-01 (see FIRST_SERIAL_DATE)."""
+    return None if day < FIRST_SERIAL_DATE else (day - EXCEL_EPOCH).days
 
 
 def _date(value: Any) -> str:
@@ -102,10 +109,46 @@ def _date(value: Any) -> str:
     return _text(value) if number is None else f' s="{STYLE_DATE}"><v>{number}</v></c>'
 
 
-def _tail_writer(kind: str) -> Callable[[Any], str]:
+class SharedStrings:
+    """The workbook's table of shared strings, for the text columns of the data sheet.
+
+    A repeated text is then written once, and each cell holds its index: a smaller sheet,
+    less to compress, and the fastest cell to write. The table is kept until the workbook
+    ends, so it is bounded (SHARED_MAX_STRINGS texts, SHARED_MAX_CHARACTERS in all); a text
+    new once it is full is written in its cell as an inline string.
+    """
+
+    def __init__(self) -> None:
+        self._index: dict[str, int] = {}
+        self._characters = 0
+
+    def tail(self, value: Any) -> str:
+        if value is None:
+            return EMPTY
+        text = value if isinstance(value, str) else str(value)
+        index = self._index.get(text)
+        if index is None:
+            if len(self._index) >= SHARED_MAX_STRINGS or self._characters + len(text) > SHARED_MAX_CHARACTERS:
+                return text_tail(text)
+            index = self._index[text] = len(self._index)
+            self._characters += len(text)
+        return f' t="s"><v>{index}</v></c>'
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def items(self) -> Iterator[str]:
+        """The `<si>` elements, in index order."""
+        for text in self._index:  # a dict keeps the order the indices were given in
+            yield f"<si><t{_space(text)}>{escape(text)}</t></si>"
+
+
+def _tail_writer(kind: str, shared: SharedStrings | None) -> Callable[[Any], str]:
     if kind in NUMERIC_TYPES:
         return _number
-    return {"boolean": _boolean, "date": _date}.get(kind, _text)
+    if kind in ("boolean", "date"):
+        return _boolean if kind == "boolean" else _date
+    return shared.tail if shared is not None else _text
 
 
 class _Tails(dict[Any, str]):
@@ -124,19 +167,23 @@ class _Tails(dict[Any, str]):
         return made
 
 
-def row_writer(kinds: Sequence[str]) -> Callable[[int, Sequence[Any]], str]:
-    """A function writing the `<row>` element of row number `n` (1-based) holding `values`.
+def rows_writer(kinds: Sequence[str], shared: SharedStrings | None = None) -> Callable[[int, Rows], str]:
+    """A function writing the `<row>` elements of `records`, numbered from `first` (1-based).
 
     Each cell is three pieces, `<c r="B` + the row number + its tail (`"><v>324</v></c>`),
-    joined in one call: no Python code runs per cell unless a value is new to its column."""
+    joined in one call per row: no Python code runs per cell unless a value is new to its
+    column. Text goes into `shared` when given, else inline."""
     starts = [f'<c r="{column_letter(i)}' for i in range(len(kinds))]
-    tails = [_Tails(_quoted(_tail_writer(kind))) for kind in kinds]
+    tails = [_Tails(_quoted(_tail_writer(kind, shared))) for kind in kinds]
     join, pieces = "".join, chain.from_iterable
 
-    def write(n: int, values: Sequence[Any]) -> str:
-        number = str(n)
-        cells = join(pieces(zip(starts, repeat(number), map(getitem, tails, values), strict=False)))
-        return f'<row r="{number}">{cells}</row>'
+    def write(first: int, records: Rows) -> str:
+        return join(
+            [
+                f'<row r="{n}">{join(pieces(zip(starts, repeat(str(n)), map(getitem, tails, values))))}</row>'
+                for n, values in zip(count(first), records)
+            ]
+        )
 
     return write
 

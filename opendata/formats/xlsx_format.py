@@ -17,12 +17,13 @@ from typing import Any
 
 from opendata.formats.table import Table, description
 from opendata.formats.xlsx_book import Sheet, workbook
-from opendata.formats.xlsx_cells import row_writer, text_row
+from opendata.formats.xlsx_cells import SharedStrings, rows_writer, text_row
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 1_048_576 - 1  # Excel's sheet limit, less the header row
 SAMPLE_ROWS = 200  # rows read ahead to size the columns
 MAX_WIDTH = 60
+BATCH_ROWS = 1000  # rows serialised and compressed at once
 DICTIONARY_HEADER = ("項目名 / name", "見出し / title", "型 / type", "単位 / unit", "説明 / description")
 
 
@@ -32,10 +33,11 @@ def display_width(text: str) -> int:
 
 
 def write(table: Table) -> Iterator[bytes]:
-    return workbook([_data(table), _dictionary(table), _metadata(table)])
+    shared = SharedStrings()
+    return workbook([_data(table, shared), _dictionary(table), _metadata(table)], shared)
 
 
-def _data(table: Table) -> Sheet:
+def _data(table: Table, shared: SharedStrings) -> Sheet:
     rows = iter(table.rows)
     sample = list(islice(rows, SAMPLE_ROWS))
     titles = [f.title or f.name for f in table.fields]
@@ -43,29 +45,33 @@ def _data(table: Table) -> Sheet:
         min(MAX_WIDTH, 2 + max([display_width(t), 10 if f.type == "date" else 6, *_seen(sample, i)]))
         for i, (t, f) in enumerate(zip(titles, table.fields, strict=True))
     )
-    return Sheet("データ", widths, _data_rows(table, titles, chain(sample, rows)), autofilter=True)
+    return Sheet("データ", widths, _data_blocks(table, titles, chain(sample, rows), shared), autofilter=True)
 
 
 def _seen(sample: Sequence[Sequence[Any]], column: int) -> list[int]:
     return [display_width(str(r[column])) for r in sample if r[column] is not None]
 
 
-def _data_rows(table: Table, titles: Sequence[str], records: Iterator[Sequence[Any]]) -> Iterator[str]:
-    yield text_row(1, titles, bold=len(titles))
-    row = row_writer([f.type for f in table.fields])
-    for n, record in enumerate(records, start=2):
-        yield row(n, record)
+def _data_blocks(
+    table: Table, titles: Sequence[str], records: Iterator[Sequence[Any]], shared: SharedStrings
+) -> Iterator[tuple[int, str]]:
+    """The header row, then the records in blocks of BATCH_ROWS rows, serialised and
+    compressed at once."""
+    yield 1, text_row(1, titles, bold=len(titles))
+    write = rows_writer([f.type for f in table.fields], shared)
+    first = 2
+    while batch := list(islice(records, BATCH_ROWS)):
+        yield len(batch), write(first, batch)
+        first += len(batch)
 
 
 def _dictionary(table: Table) -> Sheet:
     texts = [[f.name, f.title, f.type, f.unit or "", description(table, f)] for f in table.fields]
-    rows = chain(
-        [text_row(1, DICTIONARY_HEADER, bold=len(DICTIONARY_HEADER))],
-        (text_row(n, t) for n, t in enumerate(texts, 2)),
-    )
-    return Sheet("項目定義", (24, 30, 10, 12, 60), rows)
+    rows = [DICTIONARY_HEADER, *texts]
+    blocks = [(1, text_row(n, t, bold=len(t) if n == 1 else 0)) for n, t in enumerate(rows, 1)]
+    return Sheet("項目定義", (24, 30, 10, 12, 60), blocks)
 
 
 def _metadata(table: Table) -> Sheet:
-    rows = [text_row(n, (label, value), bold=1) for n, (label, value) in enumerate(table.metadata.items(), 1)]
-    return Sheet("メタデータ", (30, 80), rows, frozen_header=False)
+    blocks = [(1, text_row(n, pair, bold=1)) for n, pair in enumerate(table.metadata.items(), 1)]
+    return Sheet("メタデータ", (30, 80), blocks, frozen_header=False)
