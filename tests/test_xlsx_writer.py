@@ -285,3 +285,14 @@ def test_a_column_wider_than_its_sample_is_capped():
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(xlsx_format.write(_table(rows)))))["データ"]
     assert sheet.column_dimensions["B"].width == xlsx_format.MAX_WIDTH
     assert sheet.column_dimensions["C"].width >= 12  # a date column is never too narrow to show
+
+
+def test_a_file_written_at_publish_time_is_deflated_harder():
+    streamed = b"".join(xlsx_format.write(_table(_generated(20_000))))
+    published = b"".join(xlsx_format.write(_table(_generated(20_000)), **xlsx_format.PUBLISHED))
+    assert len(published) < len(streamed) * 0.95
+    read = [
+        list(openpyxl.load_workbook(io.BytesIO(d))["データ"].iter_rows(values_only=True))
+        for d in (streamed, published)
+    ]
+    assert read[0] == read[1]

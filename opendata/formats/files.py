@@ -48,7 +48,8 @@ def write_prebuilt(
         write_atomically(path, json.dumps(body, ensure_ascii=False, sort_keys=True).encode())
         return path
     path = folder / file_name(resource, fmt)
-    write_atomically(path, fmt.chunks(resource_table(package, resource, resource.field_names, rows)))
+    table = resource_table(package, resource, resource.field_names, rows)
+    write_atomically(path, fmt.chunks(table, **fmt.published))
     return path
 
 

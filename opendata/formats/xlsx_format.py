@@ -16,7 +16,7 @@ from itertools import chain, islice
 from typing import Any
 
 from opendata.formats.table import Table, description
-from opendata.formats.xlsx_book import Sheet, workbook
+from opendata.formats.xlsx_book import PUBLISHED_LEVEL, STREAMED_LEVEL, Sheet, workbook
 from opendata.formats.xlsx_cells import SharedStrings, rows_writer, text_row
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -24,6 +24,7 @@ MAX_ROWS = 1_048_576 - 1  # Excel's sheet limit, less the header row
 SAMPLE_ROWS = 200  # rows read ahead to size the columns
 MAX_WIDTH = 60
 BATCH_ROWS = 1000  # rows serialised and compressed at once
+PUBLISHED = {"level": PUBLISHED_LEVEL}  # the options of the file written at publish time
 DICTIONARY_HEADER = ("項目名 / name", "見出し / title", "型 / type", "単位 / unit", "説明 / description")
 
 
@@ -32,9 +33,10 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def write(table: Table) -> Iterator[bytes]:
+def write(table: Table, level: int = STREAMED_LEVEL) -> Iterator[bytes]:
+    """The workbook of `table`, deflated at `level` (files written at publish time take more)."""
     shared = SharedStrings()
-    return workbook([_data(table, shared), _dictionary(table), _metadata(table)], shared)
+    return workbook([_data(table, shared), _dictionary(table), _metadata(table)], shared, level)
 
 
 def _data(table: Table, shared: SharedStrings) -> Sheet:
