@@ -296,3 +296,16 @@ def test_a_file_written_at_publish_time_is_deflated_harder():
         for d in (streamed, published)
     ]
     assert read[0] == read[1]
+
+
+def test_the_zip_opens_with_its_content_types_and_declares_every_part():
+    """[Content_Types].xml first, as Excel writes it: libmagic (and CKAN's upload check) tell an
+    XLSX from any zip by it. Every part is declared there and linked from the workbook."""
+    with zipfile.ZipFile(io.BytesIO(b"".join(xlsx_format.write(_table(_generated(10)))))) as archive:
+        names = archive.namelist()
+        types = archive.read("[Content_Types].xml").decode()
+        links = archive.read("xl/_rels/workbook.xml.rels").decode()
+    assert names[:2] == ["[Content_Types].xml", "_rels/.rels"]
+    parts = [n for n in names if n.endswith(".xml") and n != "[Content_Types].xml"]
+    assert all(f'PartName="/{n}"' in types for n in parts)
+    assert all(f'Target="{n.removeprefix("xl/")}"' in links for n in parts if n != "xl/workbook.xml")

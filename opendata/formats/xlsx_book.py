@@ -3,14 +3,14 @@
 The zip goes to a sink that is emptied after every batch of rows, so memory stays constant
 and the first bytes leave before the last row is read: zipfile writes to an unseekable
 stream with a data descriptor after each part. The workbook part, which names the sheets'
-autofilter ranges, is written last, once every sheet's row count is known.
+autofilter ranges, and the shared strings are written last, once every row is.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -88,12 +88,16 @@ class _Sink(io.RawIOBase):
 
 
 def workbook(
-    sheets: Iterable[Sheet], shared: SharedStrings | None = None, level: int = STREAMED_LEVEL
+    sheets: Sequence[Sheet], shared: SharedStrings | None = None, level: int = STREAMED_LEVEL
 ) -> Iterator[bytes]:
     """The XLSX file of `sheets`, deflated at `level`, as byte chunks; `shared` is the table
     their rows fill, if any."""
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as book:
+        # First, as Excel writes them: tools that tell an OOXML file from any zip (libmagic,
+        # and so CKAN's upload checks) look for these at the start of the file.
+        for name, text in _opening_parts(len(sheets), shared is not None):
+            book.writestr(name, text)
         written = []
         for number, sheet in enumerate(sheets, start=1):
             rows = _Counted(sheet.blocks)
@@ -103,7 +107,7 @@ def workbook(
             written.append(_Written(sheet.name, _filter_ref(sheet, rows.count) if sheet.autofilter else None))
         if shared is not None:  # complete only now that every row is written
             yield from _part(book, sink, SHARED_STRINGS, _shared_xml(shared))
-        for name, text in _package_parts(written, shared is not None):
+        for name, text in _workbook_parts(written, shared is not None):
             book.writestr(name, text)
     yield sink.take()
 
@@ -162,15 +166,14 @@ def _sheet_xml(sheet: Sheet, rows: _Counted, selected: bool) -> Iterator[str]:
     yield end + "</worksheet>"
 
 
-def _package_parts(sheets: list[_Written], shared: bool) -> list[tuple[str, str]]:
-    numbers = range(1, len(sheets) + 1)
+def _opening_parts(sheets: int, shared: bool) -> list[tuple[str, str]]:
+    numbers = range(1, sheets + 1)
     overrides = "".join(
         f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{OFFICE_TYPE}.worksheet+xml"/>'
         for n in numbers
     )
     if shared:
         overrides += f'<Override PartName="/{SHARED_STRINGS}" ContentType="{OFFICE_TYPE}.sharedStrings+xml"/>'
-
     types = (
         f'{DECLARATION}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
         '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
@@ -182,6 +185,11 @@ def _package_parts(sheets: list[_Written], shared: bool) -> list[tuple[str, str]
         f'{DECLARATION}<Relationships xmlns="{PACKAGE_RELATIONSHIPS}"><Relationship Id="rId1" '
         f'Type="{RELATIONSHIPS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
     )
+    return [("[Content_Types].xml", types), ("_rels/.rels", root)]
+
+
+def _workbook_parts(sheets: list[_Written], shared: bool) -> list[tuple[str, str]]:
+    numbers = range(1, len(sheets) + 1)
     links = "".join(
         f'<Relationship Id="rId{n}" Type="{RELATIONSHIPS}/worksheet" Target="worksheets/sheet{n}.xml"/>'
         for n in numbers
@@ -206,14 +214,10 @@ def _package_parts(sheets: list[_Written], shared: bool) -> list[tuple[str, str]
         f'<bookViews><workbookView activeTab="0"/></bookViews><sheets>{listed}</sheets>'
         f"{f'<definedNames>{names}</definedNames>' if names else ''}</workbook>"
     )
+    relationships = f'{DECLARATION}<Relationships xmlns="{PACKAGE_RELATIONSHIPS}">{links}</Relationships>'
     return [
-        ("[Content_Types].xml", types),
-        ("_rels/.rels", root),
         ("xl/workbook.xml", book),
-        (
-            "xl/_rels/workbook.xml.rels",
-            f'{DECLARATION}<Relationships xmlns="{PACKAGE_RELATIONSHIPS}">{links}</Relationships>',
-        ),
+        ("xl/_rels/workbook.xml.rels", relationships),
         ("xl/styles.xml", STYLES),
     ]
 
