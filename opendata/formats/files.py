@@ -53,6 +53,13 @@ def write_prebuilt(
     return path
 
 
+def built_file(package: Package, resource: Resource, fmt: Format) -> Path | None:
+    """The file of `resource` in `fmt` written at publish time, or None: the format could not
+    hold the table (more rows than a sheet), or `package` is a source folder, not a release."""
+    path = package.directory / DOWNLOADS / file_name(resource, fmt)
+    return path if path.is_file() else None
+
+
 def prebuilt_file(package: Package, resource: Resource, fmt: Format, alternatives: Sequence[str]) -> Path:
     """The file written at publish time; a ResultTooLarge when the format could not hold it."""
     folder = package.directory / DOWNLOADS
