@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 import tracemalloc
 import zipfile
 from datetime import date, datetime
@@ -309,3 +310,13 @@ def test_the_zip_opens_with_its_content_types_and_declares_every_part():
     parts = [n for n in names if n.endswith(".xml") and n != "[Content_Types].xml"]
     assert all(f'PartName="/{n}"' in types for n in parts)
     assert all(f'Target="{n.removeprefix("xl/")}"' in links for n in parts if n != "xl/workbook.xml")
+
+
+def test_the_same_table_makes_the_same_bytes():
+    """Releases rebuild byte-identical: no clock in the zip."""
+    first = b"".join(xlsx_format.write(_table(_generated(50))))
+    time.sleep(2.1)  # zip times have a resolution of two seconds
+    assert b"".join(xlsx_format.write(_table(_generated(50)))) == first
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_DEFLATED}
