@@ -23,6 +23,7 @@ pytestmark = pytest.mark.ckan
 PREFIX = "opendata-it-"
 EXTENSIONS = ["csv", *(fmt.extension for fmt in registry.prebuilt())]
 MEDIA_TYPES = ["text/csv", *(fmt.media_type for fmt in registry.prebuilt())]
+IANA = "http://www.iana.org/assignments/media-types/"
 
 
 def clear_old_sources(ckan) -> None:
@@ -142,8 +143,9 @@ def test_the_dcat_rdf_harvester_imports_the_catalog(clean, tmp_path, extension):
         urls = {r["url"]: r for r in dataset["resources"]}
         for resource in descriptor["resources"]:
             table = f"{base}/api/v1/datasets/{descriptor['name']}/resources/{resource['name']}"
-            for extension, media_type in zip(EXTENSIONS, MEDIA_TYPES, strict=True):
-                assert urls[f"{table}/download.{extension}"]["mimetype"] == media_type
+            for ext, media in zip(EXTENSIONS, MEDIA_TYPES, strict=True):
+                # ckanext-dcat keeps dcat:mediaType as it reads it: the IANA URI of the type
+                assert urls[f"{table}/download.{ext}"]["mimetype"] == IANA + media
     since = max(d["metadata_modified"] for d in harvested.values())
 
     changed = f"hd{extension}-key-figures"
