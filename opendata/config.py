@@ -83,6 +83,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Filtered row counts remembered per process (data is immutable per version).",
     ),
     Setting(
+        "PAGE_CACHE_BYTES",
+        16_000_000,
+        "Bytes of JSON row pages each process keeps to answer the same page again (LRU; 0: none).",
+    ),
+    Setting(
         "CACHE_MAX_AGE",
         300,
         "Seconds clients and proxies may reuse a response (Cache-Control max-age).",
