@@ -161,6 +161,20 @@ def test_an_immutable_release_url_is_served_from_the_cache_without_reaching_a_no
     assert cluster.served() == before
 
 
+def test_gzip_and_plain_answers_are_cached_apart(cluster):
+    release = requests.get(cluster.url + DATASET, timeout=10).json()["release"]["id"]
+    url = f"{cluster.url}{DATASET}/releases/{release}/datapackage.json"
+    encodings = {"gzip": "gzip", "identity": None}
+    for _ in range(2):  # the first round may fill the cache; the second must come from it
+        answers = {
+            name: requests.get(url, headers={"Accept-Encoding": name}, timeout=10) for name in encodings
+        }
+    for name, encoding in encodings.items():
+        assert answers[name].headers["X-Cache-Status"] == "HIT"
+        assert answers[name].headers.get("Content-Encoding") == encoding
+    assert answers["gzip"].content == answers["identity"].content  # requests decodes the gzip one
+
+
 def test_what_the_service_marks_no_store_is_never_cached(cluster):
     before = cluster.served()
     answers = [requests.get(f"{cluster.url}{ROWS}?no_such_field=1", timeout=10) for _ in range(3)]
