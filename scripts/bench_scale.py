@@ -18,7 +18,7 @@ CPU-heavy at 10M rows: run it once, in the background (nohup setsid ... &).
 `workloads` (b, c): serves the published sizes with one node of the cluster's kind
 (`opendata serve --no-publish`, 2 workers) and runs wrk at 32 connections per size: the
 first page, a filtered page with its total (165 municipality x channel pairs), a sorted
-page and a keyset page 5,000 pages deep; p99, req/s and, from /proc, the CPU time per
+page and a keyset page 5,000 pages deep (--deep-pages); p99, req/s and, from /proc, the CPU time per
 request of the node's gunicorn processes and of the PostgreSQL backends serving the
 node's database (user and database of OPENDATA_DATABASE_URL). The cost ratio of each size
 to the first is reported against 1.5x.
@@ -56,7 +56,6 @@ CLUSTER = ROOT / "scripts" / "cluster"
 RESOURCE = synthetic.RESOURCE_NAME
 HOT_PATH = "/api/v1/datasets/key-figures/releases/{release}/resources/key-figures/rows?limit={limit}"
 HOT_LIMITS = (100, 5)
-DEEP_PAGES = 5000
 MB = 1_000_000
 # bench_api's helpers (wrk, the server) keep their log and wrk scripts here, not in var/bench.
 bench_api.BENCH_DIR, bench_api.SERVER_LOG = OUT, OUT / "server.log"
@@ -327,12 +326,15 @@ def workloads(base: str, master: int, name: str, args: argparse.Namespace) -> di
         for code, _ in synthetic.MUNICIPALITIES
         for channel in synthetic.CHANNELS
     ]
-    deep = walk(base, path, DEEP_PAGES)
+    deep = walk(base, path, args.deep_pages)
     runs = {
         "first_page": ([f"{path}/rows?limit=100"], "first page, 100 rows + total"),
         "filtered_page": (pairs, "2 equality filters + total (165 pairs)"),
         "sorted_page": ([f"{path}/rows?sort=-count&limit=100"], "sorted by -count"),
-        "deep_page": ([f"{path}/rows?limit=100&cursor={urllib.parse.quote(deep)}"], "5,000 pages deep"),
+        "deep_page": (
+            [f"{path}/rows?limit=100&cursor={urllib.parse.quote(deep)}"],
+            f"{args.deep_pages:,} pages deep",
+        ),
     }
     wrk = argparse.Namespace(connections=args.connections, threads=args.threads, duration=args.duration)
     out: dict[str, Any] = {}
@@ -398,6 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of the node (default 2)")
+    parser.add_argument("--deep-pages", type=int, default=5000, help="workloads: depth of the keyset page")
     args = parser.parse_args(argv)
     if not 1 <= args.duration <= 120:
         parser.error("--duration must be 1-120 seconds")

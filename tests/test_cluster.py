@@ -132,6 +132,12 @@ def test_every_node_answers_the_same_url_with_the_same_body_and_etag(cluster, pa
     assert len({a.headers["ETag"] for a in answers}) == 1, path
 
 
+def test_no_node_takes_over_a_control_socket_shared_with_the_others(cluster):
+    for i in range(1, len(cluster.nodes) + 1):
+        log = (cluster.directory / f"node-{i}.log").read_text()
+        assert "Booting worker" in log and "Control socket listening" not in log
+
+
 def test_a_cursor_from_one_node_pages_on_every_other(cluster):
     first = cluster.node_get(cluster.nodes[0], f"{ROWS}?limit=2").json()
     assert first["next"]
