@@ -55,6 +55,7 @@ class Cluster:
     nodes: list[Node]
     directory: Path
     env: dict[str, str]
+    published: dict[str, int]  # the shared releases folder as start.sh left it: path -> mtime
 
     def node_get(self, node: Node, path: str, **kwargs) -> requests.Response:
         return requests.get(node.url + path, headers={"Host": self.host}, timeout=10, **kwargs)
@@ -102,9 +103,15 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
             Node(url, directory / f"node-{i}.pid", directory / f"node-{i}.access.log")
             for i, url in enumerate(urls, 1)
         ]
-        yield Cluster(values["CLUSTER_URL"], f"127.0.0.1:{port}", nodes, directory, env)
+        yield Cluster(
+            values["CLUSTER_URL"], f"127.0.0.1:{port}", nodes, directory, env, tree(tmp / "releases")
+        )
     finally:
         run_script(STOP, env)
+
+
+def tree(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.lstat().st_mtime_ns for p in folder.rglob("*")}
 
 
 def release_path(cluster: Cluster) -> str:
@@ -198,6 +205,19 @@ def test_a_request_id_names_the_request_asking_not_the_one_that_filled_the_cache
     assert len(set(ids)) == 3
     mine = requests.get(cluster.url + path, headers={"X-Request-Id": "trace-1234"}, timeout=10)
     assert mine.headers["X-Request-Id"] == "trace-1234"
+
+
+def test_the_nodes_write_nothing_into_the_shared_releases(cluster):
+    for node in cluster.nodes:
+        for path in (
+            DATASET,
+            f"{ROWS}?limit=3",
+            f"{ROWS}.csv",
+            f"/datasets/{NAME}",
+            f"{DATASET}/download.zip",
+        ):
+            assert cluster.node_get(node, path).status_code == 200
+    assert tree(Path(cluster.env["OPENDATA_RELEASES_DIR"])) == cluster.published
 
 
 class Load:
