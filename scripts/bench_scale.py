@@ -11,7 +11,7 @@ as a static file served by an nginx of its own; the nodes' access logs must not 
 
 `publish` (b): writes the synthetic package (scripts/make_synthetic_package.py --age-groups,
 named synthetic-<rows>) into var/bench-scale/ and publishes it with `opendata publish` into
-var/bench-scale/releases and, when OPENDATA_DATABASE_URL is set, PostgreSQL: its time, the
+var/bench-scale/releases-<backend> and, when OPENDATA_DATABASE_URL is set, PostgreSQL: its time, the
 release folder's size and the size of the PostgreSQL schemas the publish created. Long and
 CPU-heavy at 10M rows: run it once, in the background (nohup setsid ... &).
 
@@ -51,7 +51,6 @@ import make_synthetic_package as synthetic  # noqa: E402
 
 OUT = ROOT / "var" / "bench-scale"
 RESULTS = OUT / "results.json"
-RELEASES = OUT / "releases"
 CLUSTER = ROOT / "scripts" / "cluster"
 RESOURCE = synthetic.RESOURCE_NAME
 HOT_PATH = "/api/v1/datasets/key-figures/releases/{release}/resources/key-figures/rows?limit={limit}"
@@ -70,6 +69,15 @@ def record(section: str, values: dict[str, Any]) -> None:
 
 def pg_url() -> str:
     return os.environ.get("OPENDATA_DATABASE_URL", "")
+
+
+def backend() -> str:
+    return "postgresql" if pg_url() else "sqlite"
+
+
+def releases() -> Path:
+    """A releases folder per backend: a package published for one is not `unchanged` for the other."""
+    return OUT / f"releases-{backend()}"
 
 
 # -- (a) the nginx cache against a static file -----------------------------------------
@@ -253,8 +261,8 @@ def bench_publish(args: argparse.Namespace) -> None:
         print(f"publish: written in {time.monotonic() - started:.0f} s", flush=True)
     csv_bytes = (package / "data" / f"{RESOURCE}.csv").stat().st_size
     schemas_before = pg_schema_sizes() if pg_url() else {}
-    env = {**os.environ, "OPENDATA_RELEASES_DIR": str(RELEASES), "OPENDATA_CACHE_DIR": str(OUT / "cache")}
-    print(f"publish: {name} into {RELEASES}" + (" and PostgreSQL" if pg_url() else ""), flush=True)
+    env = {**os.environ, "OPENDATA_RELEASES_DIR": str(releases()), "OPENDATA_CACHE_DIR": str(OUT / "cache")}
+    print(f"publish: {name} into {releases()}" + (" and PostgreSQL" if pg_url() else ""), flush=True)
     started = time.monotonic()
     done = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "opendata"), "publish", str(package)],
@@ -267,11 +275,11 @@ def bench_publish(args: argparse.Namespace) -> None:
     print(done.stdout[-2000:], done.stderr[-2000:], sep="\n")
     if done.returncode != 0:
         raise SystemExit(f"bench: publishing {name} failed")
-    release = (RELEASES / name / "current").resolve()
+    release = (releases() / name / "current").resolve()
     created = {k: v for k, v in (pg_schema_sizes() if pg_url() else {}).items() if k not in schemas_before}
     figures = {
         "rows": args.rows,
-        "backend": "postgresql" if pg_url() else "sqlite",
+        "backend": backend(),
         "seconds": seconds,
         "csv_mb": csv_bytes / MB,
         "release": release.name,
@@ -353,10 +361,9 @@ def workloads(base: str, master: int, name: str, args: argparse.Namespace) -> di
 
 def bench_workloads(args: argparse.Namespace) -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
-    backend = "postgresql" if pg_url() else "sqlite"
     port = bench_api.free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {"OPENDATA_RELEASES_DIR": str(RELEASES), "OPENDATA_CACHE_DIR": str(OUT / "cache")}
+    env = {"OPENDATA_RELEASES_DIR": str(releases()), "OPENDATA_CACHE_DIR": str(OUT / "cache")}
     process, started = bench_api.start_server(None, port, args.workers, env, publish=False)
     atexit.register(bench_api.stop_all)
     by_size: dict[str, Any] = {}
@@ -387,7 +394,9 @@ def bench_workloads(args: argparse.Namespace) -> None:
                 + (f", PostgreSQL {pg:.2f} ms/req" if pg else "")
             )
     print(json.dumps(ratios, indent=2))
-    record(f"workloads_{backend}", {"sizes": by_size, "cost_ratio_to_first": ratios, "workers": args.workers})
+    record(
+        f"workloads_{backend()}", {"sizes": by_size, "cost_ratio_to_first": ratios, "workers": args.workers}
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
