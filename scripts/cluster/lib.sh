@@ -24,5 +24,3 @@ ours() {
   [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] || return 1
   tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$2"
 }
-
-node_pidfiles() { compgen -G "$CLUSTER_DIR/node-*.pid" || true; }

@@ -45,7 +45,8 @@ command -v curl >/dev/null || die "curl is not installed"
 if ours "$NGINX_PIDFILE" "$NGINX_CONF"; then
   die "already running in $CLUSTER_DIR (nginx pid $(<"$NGINX_PIDFILE")); scripts/cluster/stop.sh first"
 fi
-for pidfile in $(node_pidfiles); do
+for pidfile in "$CLUSTER_DIR"/node-*.pid; do
+  [[ -e $pidfile ]] || continue
   ours "$pidfile" "$OPENDATA serve" && die "a node of $CLUSTER_DIR is still running ($pidfile); stop.sh first"
   rm -f "$pidfile"
 done

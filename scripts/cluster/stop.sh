@@ -25,7 +25,8 @@ if ours "$NGINX_PIDFILE" "$NGINX_CONF"; then
 fi
 rm -f "$NGINX_PIDFILE"
 
-for pidfile in $(node_pidfiles); do
+for pidfile in "$CLUSTER_DIR"/node-*.pid; do
+  [[ -e $pidfile ]] || continue
   if ours "$pidfile" "$OPENDATA serve"; then
     pid=$(<"$pidfile")
     log "stopping node $(basename "$pidfile" .pid) (process group $pid)"
