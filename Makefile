@@ -38,7 +38,7 @@ lint: $(STAMP)
 	$(BIN)/mypy opendata/periods.py opendata/catalog opendata/query opendata/exports opendata/ckan \
 		opendata/errors.py opendata/config.py opendata/service.py opendata/schemaorg.py opendata/metadata.py \
 		opendata/publish opendata/views opendata/atomic.py opendata/numbers.py opendata/api/resource_openapi.py \
-		opendata/check opendata/importer opendata/formats
+		opendata/check opendata/importer opendata/formats opendata/storage
 	$(BIN)/lint-imports
 
 format: $(STAMP)

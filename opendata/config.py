@@ -94,9 +94,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Rows of each kind (added, removed, changed) a JSON diff lists; counts are complete.",
     ),
     Setting(
+        "DATABASE_URL",
+        "",
+        "Where published tables are stored: empty is the embedded SQLite store (a file per release, "
+        "no server); a postgresql:// URL is a PostgreSQL database.",
+    ),
+    Setting(
         "QUERY_TIME_LIMIT",
         1000,
-        "Milliseconds a request's SQLite query may run; longer is stopped and answered 503 (0: no limit).",
+        "Milliseconds a request's database query may run; longer is stopped and answered 503 (0: no limit).",
     ),
     Setting("QUERY_RETRY_AFTER", 5, "Seconds a 503 for a stopped query tells clients to wait (Retry-After)."),
     Setting(

@@ -27,14 +27,14 @@ from opendata.publish.registry import Registry
 from opendata.publish.releases import Release
 from opendata.query.cursors import cursor_secret
 from opendata.query.engine import Engine
-from opendata.query.store import Store, quote
 from opendata.query.summary import Summaries
+from opendata.storage import open_store
 
 
 class DataService:
     def __init__(self, registry: Registry, settings: dict[str, Any]) -> None:
         self.registry = registry
-        self.store = Store(settings["QUERY_TIME_LIMIT"], settings["QUERY_RETRY_AFTER"])
+        self.store = open_store(settings)
         secret = cursor_secret(settings["CURSOR_SECRET"], Path(settings["CACHE_DIR"]))
         self.engine = Engine(self.store, settings["COUNT_CACHE_SIZE"], secret)
         self.downloads = Downloads()
@@ -60,7 +60,7 @@ class DataService:
         if getattr(self._local, "generation", None) != self.registry.generation:
             # Called between requests' uses of the store (sync workers serve one at a time).
             self._local.generation = self.registry.generation
-            self.store.retain({self.store.path_for(p) for p in catalog})
+            self.store.retain(catalog)
         return catalog
 
     @property
@@ -158,7 +158,6 @@ class DataService:
         if known is not None:
             return known
         days: list[str] = []
-        connection = self.store.connection(package)
         for resource in package.resources:
             dated = [f.name for f in resource.fields if f.type in ("date", "datetime")]
             fiscal = [
@@ -166,12 +165,8 @@ class DataService:
                 for f in resource.fields
                 if f.type == "integer" and (f.name == "fiscal_year" or f.name.endswith("_fiscal_year"))
             ]
-            undated = " AND ".join(f"{quote(name)} IS NULL" for name in dated) or "1"
             for name in dated + fiscal:
-                low, high = connection.execute(
-                    f"SELECT min({quote(name)}), max({quote(name)}) FROM {quote(resource.name)}"
-                    + (f" WHERE {undated}" if name in fiscal else "")
-                ).fetchone()
+                low, high = self.store.bounds(package, resource, name, dated if name in fiscal else ())
                 if name in fiscal and low is not None:
                     low = fiscal_year_bounds(int(low))[0].isoformat()
                     high = fiscal_year_bounds(int(high))[1].isoformat()

@@ -60,7 +60,7 @@ def _rows_view(fmt: Format) -> type[MethodView]:
         if csv_only is not None:
             raise UnknownParameter(f"{csv_only}: applies to CSV only", parameter=csv_only)
         query = _row_query(found, paged=False)
-        etag = query_etag(data.store.digest(package))
+        etag = query_etag(package.digest)
         if not_modified(etag):
             return not_modified_response(etag)
         # Decided before the first byte: a status cannot change once the body streams.

@@ -19,6 +19,7 @@ from opendata.errors import Unauthorized, UploadTooLarge
 from opendata.publish import diff, tokens
 from opendata.publish.tokens import Token
 from opendata.publish.upload import Limits, publish_upload
+from opendata.storage import publishing_store
 from opendata.views import representations as rep
 
 blp = Blueprint(
@@ -75,6 +76,7 @@ class Releases(MethodView):
             limits,
             config["BASE_URL"],
             config["SEARCH_TABLE_ROWS"],
+            publishing_store(data.settings),
         )
         release = next(r for r in data.registry.releases(name) if r.id == outcome.release)
         body = {"status": outcome.status, "release": rep.release_entry(api, release, outcome.release)}
@@ -112,9 +114,9 @@ class Diff(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, name: str, from_release: str | None = None, to_release: str | None = None):
         """What changed between two releases: fields, and rows added, removed and changed by key"""
-        old, new = service().release_pair(name, from_release, to_release)
-        limit = service().settings["DIFF_MAX_ROWS"]
-        return json_response(diff.compare(old, new, limit=limit))
+        data = service()
+        old, new = data.release_pair(name, from_release, to_release)
+        return json_response(diff.compare(data.store, old, new, limit=data.settings["DIFF_MAX_ROWS"]))
 
 
 @blp.route("/diff.csv")
@@ -127,7 +129,7 @@ class DiffCsv(MethodView):
         old, new = service().release_pair(name, from_release, to_release)
         filename = f"{name}_{old.release_id}_{new.release_id}.diff.csv"
         return Response(
-            _csv(diff.csv_records(old, new)),
+            _csv(diff.csv_records(service().store, old, new)),
             content_type="text/csv; charset=utf-8; header=present",
             headers={"Content-Disposition": content_disposition(filename, filename)},
         )

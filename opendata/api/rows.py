@@ -174,7 +174,7 @@ class Rows(MethodView):
         data = service()
         package, found = data.resource(name, resource, release())
         query = _row_query(found, paged=True)
-        etag = query_etag(data.store.digest(package))
+        etag = query_etag(package.digest)
         if not_modified(etag):
             return not_modified_response(etag)
         page = data.engine.page(package, found, query, as_json=True)
@@ -219,7 +219,7 @@ class RowsCsv(MethodView):
         """Every matching row as CSV, in UTF-8, UTF-8 with BOM or CP932 for Japanese Excel"""
         package, found = service().resource(name, resource, release())
         query, fmt = _row_query(found, paged=False), _csv_format()
-        etag = query_etag(service().store.digest(package))
+        etag = query_etag(package.digest)
         if not_modified(etag):
             return not_modified_response(etag)
         headers = {

@@ -81,7 +81,7 @@ def _request(
 ) -> tuple[Package, Resource, SummaryQuery, str]:
     data = service()
     package, found = data.resource(name, resource, release())
-    return package, found, _query(found, paged=paged, extra=extra), query_etag(data.store.digest(package))
+    return package, found, _query(found, paged=paged, extra=extra), query_etag(package.digest)
 
 
 def _summary(package: Package, resource: Resource, query: SummaryQuery) -> Summary:

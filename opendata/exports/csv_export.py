@@ -9,21 +9,22 @@ the line ends: csv.writer only quotes the characters of its own line terminator,
 always written with CRLF quoting and their terminator is put on afterwards. An unquoted CR
 is a row break to Excel and to Python's csv module alike.
 
-`csv_stream` serves rows of all fields from the lines the store rendered at build time
-(with these same converters), so an export costs one column read per row; a selection of
-fields, or a flavour the store has no lines for, is converted cell by cell (`csv_chunks`).
+Rows come from the table store as typed tuples and are written by csv.writer a batch at a
+time: only the cells that need it are converted (booleans; text a spreadsheet would run, in
+the lines that may hold one), so an export costs little more than csv.writer itself.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from opendata.catalog.models import Package, Resource
 from opendata.errors import UnencodableValue
-from opendata.query.store import ROW_CSV, ROW_CSV_EXCEL, quote
 
 if TYPE_CHECKING:
     from opendata.query.engine import Engine
@@ -43,6 +44,9 @@ CHARSET_LABELS = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "cp932": "Windows-31J"
 # Saved files must tell the flavours apart: the name says which one Excel opens cleanly.
 FILE_SUFFIXES = {"utf-8": ("", ""), "utf-8-sig": ("_Excel用", "_excel"), "cp932": ("_ShiftJIS", "_shiftjis")}
 FLUSH_ROWS = 2000
+# A line holding none of these needs no formula neutralising (a leading space matters only
+# before one of the formula characters, which are listed).
+EXCEL_MAY_DIFFER = re.compile("[=+\\-@\t\r\n]")
 
 
 def default_header(encoding: str) -> str:
@@ -178,34 +182,53 @@ def csv_chunks(
     resource: Resource, names: Sequence[str], records: Iterable[Sequence[Any]], fmt: CsvFormat
 ) -> Iterator[bytes]:
     """The CSV, header first, in chunks of about FLUSH_ROWS rows."""
+    return batch_chunks(resource, names, _batched(records), fmt)
+
+
+def _batched(records: Iterable[Sequence[Any]]) -> Iterator[list[Sequence[Any]]]:
+    rows = iter(records)
+    while batch := list(islice(rows, FLUSH_ROWS)):
+        yield batch
+
+
+def batch_chunks(
+    resource: Resource, names: Sequence[str], batches: Iterable[Sequence[Sequence[Any]]], fmt: CsvFormat
+) -> Iterator[bytes]:
+    """The CSV of rows given in batches, header first, one chunk per batch.
+
+    csv.writer writes None as nothing, integers by str and floats by repr, as the cell
+    converters do, so plain lines need only booleans converted; an Excel line is converted
+    cell by cell only when it holds a character a formula could start with.
+    """
     out = RowLines()
     writer = out.writer()
     codec = "cp932" if fmt.encoding == "cp932" else "utf-8"
     converters = cell_converters(resource, names, fmt)
+    plain = cell_converters(resource, names, CsvFormat())
+    booleans = [
+        i for i, n in enumerate(names) if (f := resource.field(n)) is not None and f.type == "boolean"
+    ]
     bom = "\ufeff" if fmt.encoding == "utf-8-sig" else ""
     writer.writerow(header_row(resource, names, fmt))
-    for record in records:
-        writer.writerow([convert(v) for convert, v in zip(converters, record, strict=True)])
-        if len(out.lines) >= FLUSH_ROWS:
-            yield (bom + out.take(fmt.line_terminator)).encode(codec)
-            bom = ""
-    tail = bom + out.take(fmt.line_terminator)
-    if tail:
-        yield tail.encode(codec)
+    pending = bom + out.take(fmt.line_terminator)
+    for batch in batches:
+        writer.writerows([_converted(row, booleans, plain) for row in batch] if booleans else batch)
+        if fmt.for_excel:
+            for i, line in enumerate(out.lines):
+                if EXCEL_MAY_DIFFER.search(line):
+                    writer.writerow([c(v) for c, v in zip(converters, batch[i], strict=True)])
+                    out.lines[i] = out.lines.pop()
+        yield (pending + out.take(fmt.line_terminator)).encode(codec)
+        pending = ""
+    if pending:
+        yield pending.encode(codec)
 
 
-def stored_lines(resource: Resource, names: Sequence[str], fmt: CsvFormat) -> str | None:
-    """SQL for the line the store rendered for each row in `fmt`, or None when it has none.
-
-    The store renders all fields without a terminator, quoted for either line end: plain
-    for UTF-8, with formula neutralising for the Excel flavours (the text of utf-8-sig and
-    cp932 is the same). A choice of fields is converted per cell.
-    """
-    if tuple(names) != resource.field_names:
-        return None
-    if not fmt.for_excel:
-        return quote(ROW_CSV)
-    return f"ifnull({quote(ROW_CSV_EXCEL)}, {quote(ROW_CSV)})"
+def _converted(row: Sequence[Any], positions: list[int], converters: list) -> list[Any]:
+    values = list(row)
+    for i in positions:
+        values[i] = converters[i](values[i])
+    return values
 
 
 def csv_stream(
@@ -218,43 +241,21 @@ def csv_stream(
     """
     names = list(query.fields or resource.field_names)
     header = header_row(resource, names, fmt)
-    column = stored_lines(resource, names, fmt)
     if fmt.encoding == "cp932":
         find_unencodable(resource, names, [], header)
-        batches = engine.iter_batches(package, resource, query, [column]) if column else None
-        if batches is None or not _all_encode(batches, "cp932"):
-            # The slow scan names the row and field (and checks every cell when no lines are stored).
+        texts = tuple(n for n in names if (f := resource.field(n)) is None or f.type == "string")
+        if texts and not _all_encode(
+            engine.iter_batches(package, resource, replace(query, fields=texts)), "cp932"
+        ):
+            # The slow scan names the row and field.
             find_unencodable(resource, names, engine.iter_records(package, resource, query), header)
-    if column is None:
-        return csv_chunks(resource, names, engine.iter_records(package, resource, query), fmt)
-    return _line_chunks(engine.iter_batches(package, resource, query, [column], FLUSH_ROWS), header, fmt)
+    return batch_chunks(resource, names, engine.iter_batches(package, resource, query, FLUSH_ROWS), fmt)
 
 
-def _all_encode(batches: Iterable[list[tuple[bytes]]], codec: str) -> bool:
+def _all_encode(batches: Iterable[list[tuple[Any, ...]]], codec: str) -> bool:
     try:
         for batch in batches:
-            b"\n".join([record[0] for record in batch]).decode("utf-8").encode(codec)
+            "\n".join([v for record in batch for v in record if v]).encode(codec)
     except UnicodeEncodeError:
         return False
     return True
-
-
-def _line_chunks(
-    batches: Iterable[list[tuple[bytes]]], header: Sequence[str], fmt: CsvFormat
-) -> Iterator[bytes]:
-    """The header, then each batch of stored UTF-8 lines joined by the line terminator."""
-    out = RowLines()
-    out.writer().writerow(header)
-    bom = "\ufeff" if fmt.encoding == "utf-8-sig" else ""
-    transcode = fmt.encoding == "cp932"
-    pending = (bom + out.take(fmt.line_terminator)).encode("cp932" if transcode else "utf-8")
-    end = fmt.line_terminator.encode()
-    for batch in batches:
-        data = end.join([record[0] for record in batch]) + end
-        if transcode:
-            data = data.decode("utf-8").encode("cp932")
-        if pending:
-            data, pending = pending + data, b""
-        yield data
-    if pending:
-        yield pending

@@ -19,6 +19,7 @@ from opendata.errors import PackageError
 from opendata.publish import diff as diffs
 from opendata.publish.pipeline import Outcome, publish_package
 from opendata.publish.releases import current_id, dataset_names, list_releases, open_release, remove_release
+from opendata.storage import open_store, publishing_store
 
 
 def publish_dirs(targets: list[Path], settings: dict[str, Any], quiet: bool = False) -> list[Outcome]:
@@ -26,6 +27,7 @@ def publish_dirs(targets: list[Path], settings: dict[str, Any], quiet: bool = Fa
     root = Path(settings["RELEASES_DIR"])
     schemas = Path(settings["SCHEMAS_DIR"])
     directories = [d for target in targets for d in package_dirs(Path(target))]
+    store = publishing_store(settings)
     outcomes = []
     for position, directory in enumerate(directories, start=1):
         if not quiet:
@@ -38,6 +40,7 @@ def publish_dirs(targets: list[Path], settings: dict[str, Any], quiet: bool = Fa
             base_url=settings["BASE_URL"],
             hook=hook,
             search_table_rows=settings["SEARCH_TABLE_ROWS"],
+            store=store,
         )
         outcomes.append(outcome)
         if outcome.status == "invalid" and outcome.report is not None:
@@ -90,12 +93,13 @@ def _interrupt(number: int, frame: Any) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the whole diff as JSON.")
 def diff(name: str, old: str, new: str, as_json: bool) -> None:
     """What changed in dataset NAME from release OLD to release NEW (by primary key)."""
-    root = Path(config.from_environment()["RELEASES_DIR"])
+    settings = config.from_environment()
+    root, store = Path(settings["RELEASES_DIR"]), open_store(settings)
     before, after = open_release(root, name, old)[1], open_release(root, name, new)[1]
     if as_json:
-        click.echo(json.dumps(diffs.compare(before, after), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(diffs.compare(store, before, after), ensure_ascii=False, indent=2))
         return
-    for record in list(diffs.csv_records(before, after))[1:]:
+    for record in list(diffs.csv_records(store, before, after))[1:]:
         resource, change, key, field, old_value, new_value = record
         where = " ".join(part for part in (resource, key, field) if part)
         values = f": {old_value!s} -> {new_value!s}" if old_value or new_value else ""

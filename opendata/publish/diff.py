@@ -1,24 +1,21 @@
 """What changed between two releases of a dataset: schema, and rows matched by primary key.
 
-Both releases' query stores are opened read-only in one SQLite connection (the old one
-attached), and rows are compared by set differences (EXCEPT) in SQLite, not in Python. A resource without a
-primary key (or whose key changed) is matched on all the fields both releases share: its
-rows can then only be added or removed.
+The table store compares the rows (TableStore.compare, in the database, not in Python). A
+resource without a primary key (or whose key changed) is matched on all the fields both
+releases share: its rows can then only be added or removed.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
-from contextlib import closing
 from typing import Any
 
 import orjson
 
 from opendata.catalog.models import Package, Resource
-from opendata.query.store import ROW_JSON, STORE_FILE, quote
+from opendata.storage.base import CHANGE_KINDS, TableStore
 
-KINDS = ("added", "removed", "changed")
+KINDS = CHANGE_KINDS
 
 
 def schema_changes(old: Resource, new: Resource) -> dict[str, list[Any]]:
@@ -44,28 +41,6 @@ def schema_changes(old: Resource, new: Resource) -> dict[str, list[Any]]:
     return {k: v for k, v in changes.items() if v}
 
 
-class _Pair:
-    """One connection over the new release's store with the old one attached as `old`."""
-
-    def __init__(self, old: Package, new: Package) -> None:
-        self.connection = sqlite3.connect(
-            f"file:{new.directory / STORE_FILE}?mode=ro&immutable=1", uri=True, check_same_thread=False
-        )
-        self.connection.execute(
-            "ATTACH DATABASE ? AS old", (f"file:{old.directory / STORE_FILE}?mode=ro&immutable=1",)
-        )
-
-    def rows(self, sql: str, limit: int | None) -> Iterator[tuple]:
-        cursor = self.connection.execute(sql + ("" if limit is None else f" LIMIT {int(limit)}"))
-        yield from cursor
-
-    def close(self) -> None:
-        self.connection.close()
-
-    def count(self, sql: str) -> int:
-        return self.connection.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
-
-
 def _key(old: Resource, new: Resource) -> tuple[list[str], list[str]]:
     """The columns rows are matched on, and the other shared columns compared."""
     common = [n for n in new.field_names if n in old.field_names]
@@ -74,78 +49,6 @@ def _key(old: Resource, new: Resource) -> tuple[list[str], list[str]]:
     else:
         key = common
     return key, [n for n in common if n not in key]
-
-
-def _matches(alias: str, other: str, columns: list[str]) -> str:
-    return " AND ".join(f"{alias}.{quote(c)} IS {other}.{quote(c)}" for c in columns)
-
-
-class _ResourcePair:
-    """The keys added, removed and changed in one resource, as temporary tables.
-
-    Set differences (EXCEPT) sort both sides once, so the cost grows as n log n whatever
-    the key, where matching row by row on a key with few distinct values would not.
-    """
-
-    def __init__(self, pair: _Pair, old: Resource, new: Resource) -> None:
-        self.pair, self.table = pair, quote(new.name)
-        self.key, self.compared = _key(old, new)
-        run = pair.connection.execute
-        for kind in KINDS:
-            run(f"DROP TABLE IF EXISTS temp.{kind}")
-        if not self.key:  # nothing in common: every row is new, every old row gone
-            return
-        keys = ", ".join(quote(c) for c in self.key)
-        both = ", ".join(quote(c) for c in self.key + self.compared)
-        t = self.table
-        run(f"CREATE TEMP TABLE added AS SELECT {keys} FROM main.{t} EXCEPT SELECT {keys} FROM old.{t}")
-        run(f"CREATE TEMP TABLE removed AS SELECT {keys} FROM old.{t} EXCEPT SELECT {keys} FROM main.{t}")
-        run(
-            f"CREATE TEMP TABLE changed AS SELECT {keys} FROM "
-            f"(SELECT {both} FROM main.{t} EXCEPT SELECT {both} FROM old.{t}) "
-            f"EXCEPT SELECT {keys} FROM temp.added"
-        )
-
-    def count(self, kind: str) -> int:
-        if not self.key:
-            side = {"added": "main", "removed": "old"}.get(kind)
-            return self.pair.count(f"SELECT 1 FROM {side}.{self.table}") if side else 0
-        return self.pair.count(f"SELECT 1 FROM temp.{kind}")
-
-    def rows(self, kind: str, limit: int | None) -> list[dict[str, Any]]:
-        """Added rows as they are now, removed rows as they were (whole rows, in file order)."""
-        side = "main" if kind == "added" else "old"
-        where = (
-            f"WHERE EXISTS (SELECT 1 FROM temp.{kind} k WHERE {_matches('k', 'r', self.key)})"
-            if self.key
-            else ""
-        )
-        sql = f"SELECT r.{quote(ROW_JSON)} FROM {side}.{self.table} r {where} ORDER BY r._rowid"
-        return [orjson.loads(r[0]) for r in self.pair.rows(sql, limit)]
-
-    def changed(self, limit: int | None) -> list[dict[str, Any]]:
-        """Changed rows by key, with the old and new value of each field that changed."""
-        if not self.key:
-            return []
-        run = self.pair.connection.execute
-        run("DROP TABLE IF EXISTS temp.shown")
-        run(
-            "CREATE TEMP TABLE shown AS SELECT * FROM temp.changed"
-            + ("" if limit is None else f" LIMIT {int(limit)}")
-        )
-        columns = ", ".join(f"r.{quote(c)}" for c in self.key + self.compared)
-        values = {}
-        for side in ("old", "main"):
-            sql = (
-                f"SELECT {columns} FROM {side}.{self.table} r WHERE EXISTS "
-                f"(SELECT 1 FROM temp.shown k WHERE {_matches('k', 'r', self.key)}) ORDER BY r._rowid"
-            )
-            values[side] = {record[: len(self.key)]: record[len(self.key) :] for record in run(sql)}
-        return [
-            _changed_row(key, self.key, self.compared, values["old"][key], after)
-            for key, after in values["main"].items()
-            if key in values["old"]
-        ]
 
 
 def _changed_row(
@@ -158,45 +61,50 @@ def _changed_row(
     return {"key": dict(zip(names, key, strict=True)), "changes": changes}
 
 
-def _resource_diff(pair: _Pair, old: Resource, new: Resource, limit: int | None, rows: bool) -> dict:
-    sets = _ResourcePair(pair, old, new)
-    body: dict[str, Any] = {"name": new.name, "status": "unchanged", "key": sets.key}
-    schema = schema_changes(old, new)
+def _resource_diff(
+    store: TableStore,
+    releases: tuple[Package, Package],
+    before: Resource,
+    resource: Resource,
+    limit: int | None,
+    rows: bool,
+) -> dict:
+    old, new = releases
+    key, compared = _key(before, resource)
+    found = store.compare(old, new, resource.name, key, compared, limit=limit, rows=rows)
+    body: dict[str, Any] = {"name": resource.name, "status": "unchanged", "key": key}
+    schema = schema_changes(before, resource)
     if schema:
         body["schema"] = schema
-    counts = {kind: sets.count(kind) for kind in KINDS}
-    body["counts"] = counts
-    if schema or any(counts.values()):
+    body["counts"] = found.counts
+    if schema or any(found.counts.values()):
         body["status"] = "changed"
     if rows:
         body["rows"] = {
-            "added": sets.rows("added", limit),
-            "removed": sets.rows("removed", limit),
-            "changed": sets.changed(limit),
+            "added": found.added,
+            "removed": found.removed,
+            "changed": [_changed_row(k, key, compared, b, a) for k, b, a in found.changed],
         }
-        body["truncated"] = limit is not None and any(n > limit for n in counts.values())
+        body["truncated"] = limit is not None and any(n > limit for n in found.counts.values())
     return body
 
 
-def compare(old: Package, new: Package, *, limit: int | None = None, rows: bool = True) -> dict[str, Any]:
+def compare(
+    store: TableStore, old: Package, new: Package, *, limit: int | None = None, rows: bool = True
+) -> dict[str, Any]:
     """The diff from release `old` to release `new` of one dataset."""
     resources = []
-    with closing(_Pair(old, new)) as pair:
-        for resource in new.resources:
-            before = old.resource(resource.name)
-            if before is None:
-                count = pair.connection.execute(
-                    f"SELECT count(*) FROM main.{quote(resource.name)}"
-                ).fetchone()[0]
-                resources.append({"name": resource.name, "status": "added", "counts": {"added": count}})
-            else:
-                resources.append(_resource_diff(pair, before, resource, limit, rows))
-        for resource in old.resources:
-            if new.resource(resource.name) is None:
-                count = pair.connection.execute(
-                    f"SELECT count(*) FROM old.{quote(resource.name)}"
-                ).fetchone()[0]
-                resources.append({"name": resource.name, "status": "removed", "counts": {"removed": count}})
+    for resource in new.resources:
+        before = old.resource(resource.name)
+        if before is None:
+            count = store.info(new, resource).row_count
+            resources.append({"name": resource.name, "status": "added", "counts": {"added": count}})
+        else:
+            resources.append(_resource_diff(store, (old, new), before, resource, limit, rows))
+    for resource in old.resources:
+        if new.resource(resource.name) is None:
+            count = store.info(old, resource).row_count
+            resources.append({"name": resource.name, "status": "removed", "counts": {"removed": count}})
     return {
         "dataset": new.name,
         "from": old.release_id,
@@ -205,9 +113,9 @@ def compare(old: Package, new: Package, *, limit: int | None = None, rows: bool 
     }
 
 
-def summary(old: Package, new: Package) -> dict[str, Any]:
+def summary(store: TableStore, old: Package, new: Package) -> dict[str, Any]:
     """Counts only: what a release's change summary records at publish time."""
-    found = compare(old, new, rows=False)
+    found = compare(store, old, new, rows=False)
     totals = {kind: 0 for kind in KINDS}
     schema = 0
     for resource in found["resources"]:
@@ -220,7 +128,7 @@ def summary(old: Package, new: Package) -> dict[str, Any]:
 CSV_HEADER = ("resource", "change", "key", "field", "old", "new")
 
 
-def csv_records(old: Package, new: Package) -> Iterator[tuple[str, ...]]:
+def csv_records(store: TableStore, old: Package, new: Package) -> Iterator[tuple[str, ...]]:
     """The diff as CSV records: one per schema change, added or removed row, changed value."""
 
     def text(value: Any) -> str:
@@ -230,7 +138,7 @@ def csv_records(old: Package, new: Package) -> Iterator[tuple[str, ...]]:
             return orjson.dumps(value).decode()
         return str(value)
 
-    found = compare(old, new)
+    found = compare(store, old, new)
     yield CSV_HEADER
     for resource in found["resources"]:
         name = resource["name"]

@@ -29,7 +29,7 @@ from opendata.catalog.loader import DESCRIPTOR, read_descriptor
 from opendata.catalog.models import Package
 from opendata.catalog.search import search_entry
 from opendata.catalog.validate import Issue, PackageReport, validate_package
-from opendata.config import defaults
+from opendata.config import defaults, from_environment
 from opendata.errors import PackageError
 from opendata.exports.files import DOWNLOADS, csv_flavours, write_flavour
 from opendata.formats import registry
@@ -50,7 +50,8 @@ from opendata.publish.releases import (
 )
 from opendata.query.engine import Engine
 from opendata.query.params import RowQuery
-from opendata.query.store import STORE_FILE, Store, build_database
+from opendata.storage import publishing_store
+from opendata.storage.base import TableStore
 
 STEPS = (
     "stage",
@@ -69,7 +70,9 @@ Hook = Callable[[str], None]
 
 # Bumped whenever the derived files of a release (store, downloads, zip) are written
 # differently, so a new build of the code never reuses a release folder built the old way.
-ARTEFACTS_FORMAT = 3  # 2: the zip holds the Excel flavour; search entries hold table text. 3: XLSX, Parquet
+# 2: the zip holds the Excel flavour; search entries hold table text. 3: XLSX, Parquet.
+# 4: the store keeps no CSV lines (opendata.storage.sqlite).
+ARTEFACTS_FORMAT = 4
 
 
 @dataclass(frozen=True)
@@ -90,14 +93,18 @@ def publish_package(
     base_url: str = "",
     hook: Hook | None = None,
     search_table_rows: int | None = None,
+    store: TableStore | None = None,
 ) -> Outcome:
     """Publish the package in `source` under `root`; an invalid package changes nothing.
 
     Tables of at most `search_table_rows` rows (default: the SEARCH_TABLE_ROWS setting's
-    default) have their text cells put into the release's search entry.
+    default) have their text cells put into the release's search entry. The rows go into
+    `store` (default: the one DATABASE_URL in the environment names).
     """
     if search_table_rows is None:
         search_table_rows = int(defaults()["SEARCH_TABLE_ROWS"])
+    if store is None:
+        store = publishing_store(from_environment())
     started = time.monotonic()
     hook = hook or (lambda step: None)
     name = _name(source)
@@ -123,7 +130,7 @@ def publish_package(
             report = validate_package(staging, None)
             if not report.valid:
                 return Outcome(name, "invalid", report=_relabel(report, source, staging))
-            changes = _build(staging, root, name, digest, base_url, hook, search_table_rows)
+            changes = _build(staging, root, name, digest, base_url, hook, search_table_rows, store)
             hook("rename")
             os.replace(staging, folder / release)
             sync_directory(folder)
@@ -221,15 +228,22 @@ def _relative_path(resource: Any) -> str:
 
 
 def _build(
-    staging: Path, root: Path, name: str, digest: str, base_url: str, hook: Hook, search_table_rows: int
+    staging: Path,
+    root: Path,
+    name: str,
+    digest: str,
+    base_url: str,
+    hook: Hook,
+    search_table_rows: int,
+    store: TableStore,
 ) -> dict[str, Any]:
     package = replace(
         Package.from_descriptor(read_descriptor(staging / DESCRIPTOR), staging, trusted=True),
         release=digest,
     )
     hook("store")
-    build_database(package, staging / STORE_FILE)
-    engine = Engine(Store(), count_cache_size=16)
+    store.build(package, staging)
+    engine = Engine(store, count_cache_size=16)
     hook("downloads")
     (staging / DOWNLOADS).mkdir()
     for resource in package.resources:
@@ -245,7 +259,7 @@ def _build(
     search = search_entry(package, artefacts.table_texts(engine, package, search_table_rows))
     hook("changes")
     previous = current_id(root, name)
-    changes = diff.summary(open_release(root, name, previous)[1], package) if previous else {}
+    changes = diff.summary(store, open_release(root, name, previous)[1], package) if previous else {}
     hook("manifest")
     manifest = {
         "name": name,

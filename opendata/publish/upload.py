@@ -22,6 +22,7 @@ from opendata.errors import Forbidden, InvalidPackage, InvalidUpload, PackageErr
 from opendata.publish.pipeline import Outcome, publish_package
 from opendata.publish.releases import current_id, open_release
 from opendata.publish.tokens import Token
+from opendata.storage.base import TableStore
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ def publish_upload(
     limits: Limits,
     base_url: str = "",
     search_table_rows: int | None = None,
+    store: TableStore | None = None,
 ) -> Outcome:
     """Publish an uploaded zip as a release of `name` for the token's publisher, or refuse it.
 
@@ -114,7 +116,9 @@ def publish_upload(
                 f"the package is named {descriptor.get('name')!r}, not {name!r}", parameter="name"
             )
         _check_scope(descriptor, name, token, root)
-        outcome = publish_package(source, root, None, base_url=base_url, search_table_rows=search_table_rows)
+        outcome = publish_package(
+            source, root, None, base_url=base_url, search_table_rows=search_table_rows, store=store
+        )
         if outcome.status == "invalid":
             issues = [asdict(i) for i in outcome.report.issues] if outcome.report else []
             for issue in issues:  # name the files as the zip does, not the private folder

@@ -1,1 +1,1 @@
-"""The embedded query engine: SQLite built from the packages, read with parameterised SQL."""
+"""Requests to queries: row and summary parameters, keyset cursors, shared caches."""

@@ -1,4 +1,4 @@
-"""Grouped summaries and facet counts: GROUP BY over the release's store, cached per release.
+"""Grouped summaries and facet counts from the release's table store, cached per release.
 
 `group_by=a,b`, `measures=count,sum:f,avg:f,min:f,max:f`, the rows' typed filters, `sort`
 on any output column, `limit`/`offset` paging and `pivot` (one grouping field spread into
@@ -16,10 +16,9 @@ from typing import Any
 
 from opendata.catalog.models import Field, Package, Resource
 from opendata.errors import ResultTooLarge, UnknownField
-from opendata.query.engine import where_clause
 from opendata.query.params import RowQuery, Sort
-from opendata.query.store import Store, quote
-from opendata.query.summary_params import FUNCTIONS, SummaryQuery
+from opendata.query.summary_params import SummaryQuery
+from opendata.storage.base import TableStore
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ class SummaryCache:
 
 class Summaries:
     def __init__(
-        self, store: Store, cache_size: int, cache_rows: int, max_groups: int, facet_limit: int
+        self, store: TableStore, cache_size: int, cache_rows: int, max_groups: int, facet_limit: int
     ) -> None:
         self.store = store
         self.cache = SummaryCache(cache_size, cache_rows)
@@ -73,7 +72,7 @@ class Summaries:
         self.facet_limit = facet_limit
 
     def summary(self, package: Package, resource: Resource, query: SummaryQuery) -> Summary:
-        key = ("summary", self.store.digest(package), resource.name, query.key())
+        key = ("summary", package.digest, resource.name, query.key())
         found = self.cache.get(key)
         if found is None:
             found = self._summary(package, resource, query)
@@ -81,16 +80,9 @@ class Summaries:
         return found
 
     def _summary(self, package: Package, resource: Resource, query: SummaryQuery) -> Summary:
-        groups = [quote(g) for g in query.group_by]
-        measures = [FUNCTIONS[m.function].format(quote(m.field or "")) for m in query.measures]
-        where, params = where_clause(RowQuery(filters=query.filters))
         # A pivot keeps the table's own order (the printed one): each group's first row comes along.
-        first = ["min(_rowid)"] if query.pivot is not None else []
-        sql = f"SELECT {', '.join([*groups, *measures, *first])} FROM {quote(resource.name)} WHERE {where}"
-        if groups:
-            sql += f" GROUP BY {', '.join(groups)}"
-        records = self.store.connection(package).execute(f"{sql} LIMIT ?", [*params, self.max_groups + 1])
-        rows = records.fetchall()
+        with self.store.time_limit():
+            rows = self.store.aggregate(package, resource, query, self.max_groups + 1)
         if len(rows) > self.max_groups:
             raise ResultTooLarge(
                 f"group_by: more than {self.max_groups} groups; filter first or group by fewer fields",
@@ -110,7 +102,7 @@ class Summaries:
         """The most frequent values of each of `names` under the query's filters (at most `limit`,
         by default facet_limit)."""
         limit = limit or self.facet_limit
-        key = ("facets", self.store.digest(package), resource.name, query.filter_key(), tuple(names), limit)
+        key = ("facets", package.digest, resource.name, query.filter_key(), tuple(names), limit)
         found = self.cache.get(key)
         if found is None:
             found = {n: self._facet(package, resource, query, n, limit) for n in names}
@@ -120,13 +112,8 @@ class Summaries:
     def _facet(
         self, package: Package, resource: Resource, query: RowQuery, name: str, limit: int
     ) -> list[dict[str, Any]]:
-        where, params = where_clause(query)
-        column = quote(name)
-        sql = (
-            f"SELECT {column}, count(*) AS n FROM {quote(resource.name)} WHERE {where} "
-            f"GROUP BY {column} ORDER BY n DESC, {column} LIMIT ?"
-        )
-        records = self.store.connection(package).execute(sql, [*params, limit]).fetchall()
+        with self.store.time_limit():
+            records = self.store.facet(package, resource, query, name, limit)
         boolean = (f := resource.field(name)) is not None and f.type == "boolean"
         return [{"value": bool(v) if boolean and v is not None else v, "count": n} for v, n in records]
 

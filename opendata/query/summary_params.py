@@ -14,7 +14,7 @@ from opendata.numbers import parse_int
 from opendata.query.params import Filter, RowQuery, Sort, controls_and_filters, parse_limit, split
 
 NUMERIC = frozenset({"integer", "number", "year"})
-FUNCTIONS = {"count": "count(*)", "sum": "sum({})", "avg": "avg({})", "min": "min({})", "max": "max({})"}
+FUNCTIONS = ("count", "sum", "avg", "min", "max")
 TITLES = {"count": "件数", "sum": "合計", "avg": "平均", "min": "最小", "max": "最大"}
 SUMMARY_PARAMETERS = frozenset({"group_by", "measures", "sort", "limit", "offset", "pivot"})
 

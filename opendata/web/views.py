@@ -152,7 +152,7 @@ def diff(name: str, older: str | None, newer: str | None) -> str:
     """What changed between two releases of a dataset, by primary key."""
     data = service()
     old, new = data.release_pair(name, older, newer)
-    found = diffs.compare(old, new, limit=current_app.config["WEB_PREVIEW_ROWS"])
+    found = diffs.compare(data.store, old, new, limit=current_app.config["WEB_PREVIEW_ROWS"])
     csv_url = f"{api_url()}/datasets/{name}/diff.csv?from={old.release_id}&to={new.release_id}"
     return render_template("diff.html", package=data.package(name), diff=found, csv_url=csv_url)
 
