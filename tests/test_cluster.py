@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from opendata.storage.sqlite.build import STORE_FILE
 from tests.conftest import PACKAGES, ROOT, SCHEMAS, require
 from tests.server import free_port, running_server
 
@@ -143,6 +144,14 @@ def test_no_node_takes_over_a_control_socket_shared_with_the_others(cluster):
     for i in range(1, len(cluster.nodes) + 1):
         log = (cluster.directory / f"node-{i}.log").read_text()
         assert "Booting worker" in log and "Control socket listening" not in log
+
+
+def test_the_tables_are_where_the_one_setting_says_for_every_node(cluster):
+    stores = list(Path(cluster.env["OPENDATA_RELEASES_DIR"]).rglob(STORE_FILE))
+    if cluster.env.get("OPENDATA_DATABASE_URL"):
+        assert not stores  # every node reads the shared PostgreSQL database
+    else:
+        assert len(stores) == len(SHIPPED)  # the shared releases folder holds each store once
 
 
 def test_a_cursor_from_one_node_pages_on_every_other(cluster):
