@@ -61,9 +61,12 @@ bench_api.BENCH_DIR, bench_api.SERVER_LOG = OUT, OUT / "server.log"
 
 
 def record(section: str, values: dict[str, Any]) -> None:
-    """Merge one section's figures into results.json (keeping the other sections')."""
+    """Add one run of a section to results.json: `section` is the latest, `section`_runs every
+    one so far (on a shared machine the spread between runs is part of the figure)."""
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results[section] = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **values}
+    run = {"measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **values}
+    results[section] = run
+    results.setdefault(f"{section}_runs", []).append(run)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
 
 
