@@ -11,8 +11,8 @@ connections measure:
       of each of four one-field counts, by a single request each (the worst is reported);
   (h) a two-field group-by with a sum, filtered (`group_by=municipality_code,channel&
       measures=sum:count&fiscal_year=Y&category=C`, rotating over 60 filters), warm;
-  (i) rows.xlsx of exactly 100,000 rows, streamed, in MB/s, and the server's memory growth
-      across those downloads (RssAnon, the processes' own memory);
+  (i) rows.xlsx of exactly 100,000 rows, streamed, in MB/s and rows/s, and the server's
+      memory growth across those downloads (RssAnon, the processes' own memory);
   (j) download.parquet of the whole table (prebuilt at publish time), in MB/s: one curl at a
       time, and wrk at 32 connections (requests/s x file size).
 Prints the table and writes var/bench/formats-results.json; exits 1 if a target is missed.
@@ -36,6 +36,7 @@ import make_synthetic_package as synthetic  # noqa: E402
 
 RELEASES_DIR = bench.BENCH_DIR / "formats-releases"
 RESULTS = bench.BENCH_DIR / "formats-results.json"
+XLSX_ROWS = 100_000  # the rows XLSX_QUERY matches
 SUMMARY = f"{bench.ROWS_PATH}/summary"
 # 200,000 rows of one channel, half of its categories: exactly 100,000 rows.
 XLSX_QUERY = (
@@ -129,6 +130,12 @@ def measure(args: argparse.Namespace) -> list[bench.Figure]:
             "MB/s",
             speed >= 20,
             xlsx,
+        )
+    )
+    rows_per_s = round(XLSX_ROWS * speed * bench.MB / xlsx["bytes"][0])
+    figures.append(
+        bench.Figure(
+            "i_xlsx_rows", "(i) rows.xlsx, the same downloads in rows/s", "", rows_per_s, "rows/s", None
         )
     )
     figures.append(

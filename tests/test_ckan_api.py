@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -13,6 +14,7 @@ import pytest
 from opendata.catalog import load_catalog
 from opendata.catalog.changes import modification_times, parse_time
 from opendata.catalog.models import file_digest
+from opendata.formats import registry
 from tests.conftest import PACKAGES
 
 CATALOG = load_catalog(PACKAGES)
@@ -115,18 +117,20 @@ def test_package_show_has_ckans_shape_with_stable_uuids(client):
         assert all(2 <= len(t["name"]) <= 100 and CKAN_TAG.match(t["name"]) for t in by_name["tags"])
         assert by_name["num_tags"] == len(by_name["tags"])
         resources = by_name["resources"]
-        assert by_name["num_resources"] == len(resources) == len(package.resources) + 2
+        per_table = ["CSV", *(f.extension.upper() for f in registry.prebuilt())]  # every shipped table fits
+        assert by_name["num_resources"] == len(resources) == len(package.resources) * len(per_table) + 2
         assert [r["position"] for r in resources] == list(range(len(resources)))
         for resource in resources:
             assert uuid.UUID(resource["id"]).version == 5 and resource["package_id"] == package.id
             assert resource["url"].startswith("http://localhost/api/v1/datasets/")
-        assert [r["format"] for r in resources] == ["CSV"] * len(package.resources) + ["JSON", "API"]
+        assert [r["format"] for r in resources] == per_table * len(package.resources) + ["JSON", "API"]
 
 
 def test_every_csv_resource_url_downloads_the_shipped_file(client):
     for package in CATALOG:
         shown = result(client, "package_show", id=package.id)
-        for resource, spec in zip(package.resources, shown["resources"], strict=False):
+        tables = [r for r in shown["resources"] if r["format"] == "CSV"]
+        for resource, spec in zip(package.resources, tables, strict=True):
             response = client.get(spec["url"].removeprefix("http://localhost"))
             assert response.status_code == 200
             assert response.data == resource.path.read_bytes()
@@ -134,6 +138,24 @@ def test_every_csv_resource_url_downloads_the_shipped_file(client):
                 response.data
             )
             assert json.loads(spec["schema"]) == resource.schema
+
+
+def test_every_format_resource_downloads_the_file_of_the_release(client):
+    """Each table's XLSX, Parquet ...: the registry's format and media type, the release's
+    file at its URL, and the size and checksum of what that URL sends."""
+    by_media_type = {f.media_type: f for f in registry.prebuilt()}
+    for package in CATALOG:
+        shown = result(client, "package_show", id=package.id)
+        formats = [r for r in shown["resources"] if r["mimetype"] in by_media_type]
+        assert len(formats) == len(package.resources) * len(by_media_type)
+        for spec in formats:
+            fmt = by_media_type[spec["mimetype"]]
+            assert spec["format"] == fmt.extension.upper()
+            assert spec["url"].endswith(f"/resources/{spec['frictionless_name']}/download.{fmt.extension}")
+            response = client.get(spec["url"].removeprefix("http://localhost"))
+            assert response.status_code == 200 and response.mimetype == fmt.media_type
+            assert spec["size"] == len(response.data)
+            assert spec["hash"] == f"sha256:{hashlib.sha256(response.data).hexdigest()}"
 
 
 def test_package_search_defaults_to_ten_rows_and_counts_all(client):
@@ -176,7 +198,7 @@ def test_paging_by_id_as_the_ckan_harvester_pages(client):
         ({"fq": "name:key-*"}, 1),
         ({"fq": 'tags:"key figures"'}, 1),
         ({"fq": "res_format:CSV"}, 13),
-        ({"fq": "num_resources:[5 TO *]"}, 1),
+        ({"fq": "num_resources:[11 TO *]"}, 1),  # 3 tables: CSV, XLSX, Parquet each, and 2 more
         ({"fq": "extras_page:9"}, 2),
         ({"fq_list": '["organization:kanagawa-prefecture", "name:key-figures"]'}, 1),
         ({"q": "*:*"}, 13),
@@ -220,7 +242,7 @@ def test_facets_and_field_lists(client):
     assert found["search_facets"]["organization"]["items"] == [
         {"name": "kanagawa-prefecture", "display_name": "神奈川県", "count": 13}
     ]
-    assert found["facets"]["res_format"] == {"CSV": 13, "JSON": 13, "API": 13}
+    assert found["facets"]["res_format"] == {"CSV": 13, "XLSX": 13, "PARQUET": 13, "JSON": 13, "API": 13}
     slim = result(client, "package_search", fl="id,name", rows=3)["results"]
     assert all(set(p) == {"id", "name"} for p in slim)
 

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import shutil
 import uuid
 
 import pytest
 
 from opendata.catalog import load_catalog
+from opendata.catalog.models import file_digest
+from opendata.exports.files import DOWNLOADS
+from opendata.formats import registry
+from opendata.publish.releases import current_id, open_release
 from opendata.views import ckan_mapping as mapping
 from tests.ckan.fake import CORE_FIELDS
-from tests.conftest import PACKAGES
+from tests.conftest import PACKAGES, publish_all
 
 CATALOG = load_catalog(PACKAGES)
 API = "https://data.example.jp/api/v1"
@@ -58,7 +64,8 @@ def test_every_package_maps_to_a_dataset_ckan_would_validate(package):
 
 
 @pytest.mark.parametrize("package", list(CATALOG), ids=lambda p: p.name)
-def test_resources_are_each_csv_then_the_descriptor_then_the_api(package):
+def test_resources_of_a_source_folder_are_each_csv_then_the_descriptor_then_the_api(package):
+    """A folder that is no release has no prebuilt files: its tables are their CSVs alone."""
     specs = mapping.resources(package, API)
     assert len(specs) == len(package.resources) + 2
     ids = [s.id for s in specs]
@@ -114,3 +121,49 @@ def test_notes_carry_the_japanese_description_then_the_english():
     [figures, _] = package.resources
     spec = mapping.table_resource(package, figures, "http://api.test", upload=False)
     assert spec.fields["description"].endswith(figures.description_english)
+
+
+@pytest.fixture(scope="module")
+def released(shipped_releases):
+    """The current release of every shipped package: what `ckan push` pushes and /api/3 shows."""
+    return [open_release(shipped_releases, p.name, current_id(shipped_releases, p.name))[1] for p in CATALOG]
+
+
+def test_each_table_is_a_resource_per_prebuilt_format_of_the_registry(released):
+    formats = registry.prebuilt()
+    for package in released:
+        specs = mapping.resources(package, API)
+        assert len(specs) == len(package.resources) * (1 + len(formats)) + 2
+        ids = [s.id for s in specs]
+        assert len(set(ids)) == len(ids) and all(uuid.UUID(i).version == 5 for i in ids)
+        for number, resource in enumerate(package.resources):
+            csv_spec, *others = specs[number * (1 + len(formats)) : (number + 1) * (1 + len(formats))]
+            assert csv_spec.fields["format"] == "CSV" and csv_spec.upload.path == resource.path
+            for spec, fmt in zip(others, formats, strict=True):
+                path = package.directory / DOWNLOADS / f"{resource.name}.{fmt.extension}"
+                assert (spec.fields["format"], spec.fields["mimetype"]) == (
+                    fmt.extension.upper(),
+                    fmt.media_type,
+                )
+                assert spec.upload == mapping.Upload(path.name, fmt.media_type, file_digest(path), path=path)
+                assert spec.fields["hash"] == f"sha256:{file_digest(path)}"
+                assert spec.fields["size"] == path.stat().st_size
+                assert spec.fields["frictionless_name"] == resource.name and "schema" not in spec.fields
+                assert spec.fields["name"] == f"{resource.title} ({fmt.title})"
+        links = mapping.resources(package, API, upload=False)
+        assert [s.id for s in links] == ids and all(s.upload is None for s in links)
+        assert [s.fields["url"].rsplit("/", 1)[1] for s in links[:-2]] == [
+            f"download.{ext}" for _ in package.resources for ext in ["csv", *(f.extension for f in formats)]
+        ]
+
+
+def test_a_table_a_format_cannot_hold_has_no_resource_in_it(tmp_path, monkeypatch):
+    """More rows than a sheet holds: no download.xlsx was written, so CKAN gets no XLSX."""
+    small = [dataclasses.replace(f, max_rows=30) if f.name == "xlsx" else f for f in registry.FORMATS]
+    monkeypatch.setattr(registry, "FORMATS", tuple(small))  # key-figures' tables have 62 and 72 rows
+    shutil.copytree(PACKAGES / "key-figures", tmp_path / "packages" / "key-figures")
+    releases = publish_all(tmp_path / "packages", tmp_path / "releases")
+    package = open_release(releases, "key-figures", current_id(releases, "key-figures"))[1]
+    formats = [s.fields["format"] for s in mapping.resources(package, API)]
+    tables = len(package.resources)
+    assert formats.count("CSV") == formats.count("PARQUET") == tables and "XLSX" not in formats

@@ -7,11 +7,13 @@ import pytest
 import requests
 
 from opendata.catalog import load_catalog
+from opendata.formats import registry
 from tests.conftest import PACKAGES
 from tests.server import running_server
 
 pytestmark = pytest.mark.e2e
 CATALOG = load_catalog(PACKAGES)
+EXTENSIONS = ["csv", *(f.extension for f in registry.prebuilt())]  # each table's formats, in order
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +31,7 @@ def test_remote_ckan_lists_shows_and_searches(remote, get_only):
             shown = ckan.action.package_show(id=package.name)
             assert shown["id"] == package.id
             assert [r["url"].split("/resources/")[1] for r in shown["resources"][:-2]] == [
-                f"{r.name}/download.csv" for r in package.resources
+                f"{r.name}/download.{ext}" for r in package.resources for ext in EXTENSIONS
             ]
         found = ckan.action.package_search(q="ひきこもり", fq="organization:kanagawa-prefecture", rows=5)
         assert found["count"] == 1 and found["results"][0]["name"] == "hikikomori-consultations"

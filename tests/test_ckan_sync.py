@@ -273,7 +273,8 @@ def test_push_command_prints_a_line_per_dataset(monkeypatch):
     first = CliRunner().invoke(main, ["ckan", "push", "--api-url", API, "--only", "key-figures"], env=env)
     assert first.exit_code == 0, first.output
     assert first.output.splitlines()[1:] == [
-        "key-figures: created: 4 resources",  # its two tables' CSVs, datapackage.json, the API link
+        # its two tables' CSV, XLSX and Parquet (published first), datapackage.json, the API link
+        "key-figures: created: 8 resources",
         "1 dataset(s): 1 created, 0 updated, 0 unchanged; organization created",
     ]
     again = CliRunner().invoke(main, ["ckan", "push", "--api-url", API, "--link"], env=env)
@@ -293,4 +294,4 @@ def test_packages_folder_option(tmp_path, monkeypatch):
         env={"CKAN_URL": "http://ckan.test", "CKAN_API_TOKEN": ""},
     )
     assert result.exit_code == 0, result.output
-    assert "key-figures: would be created: 4 resources" in result.output and fake.write_calls == []
+    assert "key-figures: would be created: 8 resources" in result.output and fake.write_calls == []

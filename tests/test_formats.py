@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
-import subprocess
 from datetime import date, datetime
 
 import duckdb
@@ -17,7 +14,8 @@ import pytest
 
 from opendata.formats import registry
 from tests import formats_sample as sample
-from tests.conftest import ClosingClient, published_app, require
+from tests import libreoffice
+from tests.conftest import ClosingClient, published_app
 
 BASE = f"/api/v1/datasets/{sample.NAME}/resources/{sample.NAME}"
 QUERIES = ["", "channel=電話", "fiscal_year__gte=2021&sort=-consultations", "fields=id,note,as_of,is_partial"]
@@ -104,29 +102,7 @@ def test_xlsx_sheets_header_and_text_cells(client):
 
 
 def test_libreoffice_reads_the_xlsx_as_the_csv(client, tmp_path):
-    soffice = shutil.which("soffice")
-    require(soffice is not None, "LibreOffice (soffice) is not installed")
-    source = tmp_path / "table.xlsx"
-    source.write_bytes(client.get(f"{BASE}/download.xlsx").data)
-    profile = tmp_path / "profile"
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            "--convert-to",
-            "csv:Text - txt - csv (StarCalc):44,34,76",
-            "--outdir",
-            str(tmp_path),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-        env={**os.environ, "HOME": str(tmp_path)},
-    )
-    converted = (tmp_path / "table.csv").read_text(encoding="utf-8")
-    header, *lines = list(__import__("csv").reader(io.StringIO(converted)))
+    header, *lines = libreoffice.csv_rows(client.get(f"{BASE}/download.xlsx").data, tmp_path)
     assert header == [f["title"] for f in sample.FIELDS]
     expected = reference(client, "")
     assert len(lines) == len(expected)

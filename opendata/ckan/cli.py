@@ -45,7 +45,7 @@ def api_base(api_url: str | None, settings: dict) -> str:
 @packages_option
 @click.option("--only", "only", metavar="NAME", help="Push this one package.")
 @click.option(
-    "--link", is_flag=True, help="Link each CSV to this API's download URL instead of uploading it."
+    "--link", is_flag=True, help="Link each file to this API's download URL instead of uploading it."
 )
 @click.option("--dry-run", is_flag=True, help="Print what would change and write nothing.")
 @click.option(
@@ -66,8 +66,9 @@ def push(
 
     The packages are published first (opendata publish) and their current releases pushed,
     so CKAN gets exactly what this service serves: an invalid package's last good release.
-    Each dataset gets each table's CSV (uploaded, or linked with --link) with its Table Schema,
-    the datapackage.json and a link to the API. The token comes from $CKAN_API_TOKEN only.
+    Each dataset gets each table's CSV with its Table Schema and the table in every other
+    prebuilt format (XLSX, Parquet ...; uploaded, or linked with --link), the datapackage.json
+    and a link to the API. The token comes from $CKAN_API_TOKEN only.
     """
     settings = config.from_environment()
     outcomes = publish_dirs([packages_dir or Path(settings["PACKAGES_DIR"])], settings, quiet=True)

@@ -48,8 +48,16 @@ def write_prebuilt(
         write_atomically(path, json.dumps(body, ensure_ascii=False, sort_keys=True).encode())
         return path
     path = folder / file_name(resource, fmt)
-    write_atomically(path, fmt.chunks(resource_table(package, resource, resource.field_names, rows)))
+    table = resource_table(package, resource, resource.field_names, rows)
+    write_atomically(path, fmt.chunks(table, **fmt.published))
     return path
+
+
+def built_file(package: Package, resource: Resource, fmt: Format) -> Path | None:
+    """The file of `resource` in `fmt` written at publish time, or None: the format could not
+    hold the table (more rows than a sheet), or `package` is a source folder, not a release."""
+    path = package.directory / DOWNLOADS / file_name(resource, fmt)
+    return path if path.is_file() else None
 
 
 def prebuilt_file(package: Package, resource: Resource, fmt: Format, alternatives: Sequence[str]) -> Path:

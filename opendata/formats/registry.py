@@ -7,8 +7,8 @@ downloads, the zip, CKAN resources and DCAT/schema.org distributions all follow 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from opendata.errors import UnknownFormat
@@ -25,6 +25,7 @@ class Format:
     title: str  # how people name it, in the web page and catalog distributions
     prebuilt: bool = False  # written for whole resources at publish time (download.<ext>)
     max_rows: int | None = None  # more data rows than this cannot be written (decided before streaming)
+    published: Mapping[str, Any] = field(default_factory=dict)  # write()'s options at publish time
 
     def chunks(self, table: Table, **options: Any) -> Iterator[bytes]:
         return self.write(table, **options)
@@ -35,7 +36,14 @@ FORMATS: tuple[Format, ...] = (
     Format("json", "application/json", "json", json_format.write, "JSON"),
     Format("ndjson", "application/x-ndjson", "ndjson", ndjson_format.write, "NDJSON"),
     Format(
-        "xlsx", xlsx_format.MEDIA_TYPE, "xlsx", xlsx_format.write, "Excel (XLSX)", True, xlsx_format.MAX_ROWS
+        "xlsx",
+        xlsx_format.MEDIA_TYPE,
+        "xlsx",
+        xlsx_format.write,
+        "Excel (XLSX)",
+        True,
+        xlsx_format.MAX_ROWS,
+        xlsx_format.PUBLISHED,
     ),
     Format("parquet", "application/vnd.apache.parquet", "parquet", parquet_format.write, "Parquet", True),
     Format("arrow", "application/vnd.apache.arrow.stream", "arrow", arrow_format.write, "Arrow IPC stream"),

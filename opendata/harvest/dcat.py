@@ -19,7 +19,6 @@ from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SKOS, XSD
 from opendata import metadata
 from opendata.catalog.changes import ckan_time, parse_time
 from opendata.catalog.models import Package
-from opendata.formats import registry
 from opendata.harvest import dcat_context as context
 from opendata.harvest.catalog import Entry
 from opendata.harvest.dcat_context import ADMS, DCAT, DCATAP, VCARD
@@ -99,7 +98,11 @@ def add_distribution(
     graph.add((ref, RDF.type, DCAT.Distribution))
     graph.add((ref, DCTERMS.identifier, Literal(resource["id"])))
     graph.add(
-        (ref, DCTERMS.title, Literal(resource["name"], lang="ja" if resource["format"] == "CSV" else None))
+        (
+            ref,
+            DCTERMS.title,
+            Literal(resource["name"], lang="ja" if resource.get("frictionless_name") else None),
+        )
     )
     if resource.get("title_english"):
         graph.add((ref, DCTERMS.title, Literal(resource["title_english"], lang="en")))
@@ -137,26 +140,6 @@ def add_distribution(
         value = _time(resource.get(key))
         if value is not None:
             graph.add((ref, predicate, value))
-
-
-def format_distributions(resource: dict[str, Any]) -> list[dict[str, Any]]:
-    """The table's other prebuilt formats (XLSX, Parquet ...: opendata.formats.registry) beside
-    its CSV, each a distribution of its own at `download.<ext>`."""
-    url = str(resource.get("url") or "")
-    if resource.get("format") != "CSV" or not url.endswith("/download.csv"):
-        return []
-    return [
-        {
-            "id": f"{resource['id']}-{fmt.extension}",
-            "name": f"{resource['name']} ({fmt.title})",
-            "title_english": resource.get("title_english"),
-            "description": resource.get("description"),
-            "url": url.removesuffix("csv") + fmt.extension,
-            "format": fmt.extension.upper(),
-            "mimetype": fmt.media_type,
-        }
-        for fmt in registry.prebuilt()
-    ]
 
 
 def add_dataset(
@@ -197,10 +180,8 @@ def add_dataset(
     context.source_report(graph, root, ref, source)
     _add_context(graph, ref, entry, extras)
     licence = context.licence(graph, package["license_url"]) if package.get("license_url") else None
-    for resource in package["resources"]:
+    for resource in package["resources"]:  # a table's CSV and its other formats are resources each
         add_distribution(graph, root, ref, resource, licence)
-        for derived in format_distributions(resource):
-            add_distribution(graph, root, ref, derived, licence)
     add_versions(graph, root, ref, entry)
     return ref
 

@@ -1,5 +1,9 @@
 """A data package as CKAN sees it: pure functions from Package to CKAN dicts.
 
+Each table is a CKAN resource per downloadable format: its CSV, then every other format of
+opendata.formats.registry written at publish time (XLSX, Parquet ...), with the registry's
+`format` and `mimetype`; then datapackage.json and a link to the API.
+
 The same mapping serves the push (`opendata ckan push`) and this service's own
 CKAN-compatible read API, so a dataset looks alike whether CKAN received it or harvested it.
 Ids are the package's UUID and, for resources, a UUID derived from it: CKAN accepts only
@@ -17,8 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from opendata import metadata
-from opendata.catalog.models import Package, Resource, both_languages
+from opendata.catalog.models import Package, Resource, both_languages, file_digest
 from opendata.errors import PackageError
+from opendata.exports.files import DOWNLOADS
+from opendata.formats import registry
+from opendata.formats.files import built_file
+from opendata.formats.registry import Format
 from opendata.views.representations import dataset_url, remote_descriptor, resource_url
 
 # Data Package licence names (SPDX) to CKAN's default licence ids.
@@ -233,6 +241,40 @@ def table_resource(package: Package, resource: Resource, api: str, *, upload: bo
     return ResourceSpec(_present(fields), file)
 
 
+def format_resource(
+    package: Package, resource: Resource, fmt: Format, api: str, *, upload: bool
+) -> ResourceSpec | None:
+    """The table in `fmt` as the release holds it (`download.<ext>`); None where the format
+    could not hold the table, as the API's own download then answers 400."""
+    path = built_file(package, resource, fmt)
+    if path is None:
+        return None
+    # The release's manifest holds every file's checksum: no 40 MB workbook is read again.
+    recorded = package.manifest.get("files", {}).get(f"{DOWNLOADS}/{path.name}") or {}
+    digest = str(recorded.get("sha256") or file_digest(path))
+    fields: dict[str, Any] = {
+        "id": resource_id(package, f"{resource.name}#{fmt.name}"),
+        "name": f"{resource.title} ({fmt.title})",
+        "description": both_languages(resource.description, resource.description_english),
+        "format": fmt.extension.upper(),
+        "mimetype": fmt.media_type,
+        "hash": f"sha256:{digest}",
+        "size": path.stat().st_size,
+        "title_english": resource.title_english and f"{resource.title_english} ({fmt.title})",
+        "frictionless_name": resource.name,
+    }
+    if not upload:
+        fields["url"] = f"{resource_url(api, package, resource)}/download.{fmt.extension}"
+        return ResourceSpec(_present(fields))
+    return ResourceSpec(_present(fields), Upload(path.name, fmt.media_type, digest, path=path))
+
+
+def table_resources(package: Package, resource: Resource, api: str, *, upload: bool) -> list[ResourceSpec]:
+    """The table's CSV, then the table in every other prebuilt format of the registry."""
+    formats = (format_resource(package, resource, fmt, api, upload=upload) for fmt in registry.prebuilt())
+    return [table_resource(package, resource, api, upload=upload), *filter(None, formats)]
+
+
 def descriptor_resource(package: Package, api: str, *, upload: bool) -> ResourceSpec:
     fields: dict[str, Any] = {
         "id": resource_id(package, DESCRIPTOR_NAME),
@@ -256,7 +298,8 @@ def api_resource(package: Package, api: str) -> ResourceSpec:
         {
             "id": resource_id(package, "api"),
             "name": "API",
-            "description": f"Rows as JSON or CSV with filters, sorting and paging; OpenAPI at {api}/docs",
+            "description": f"Rows and summaries as {', '.join(f.title for f in registry.FORMATS)} "
+            f"with filters, sorting and paging; OpenAPI at {api}/docs",
             "format": "API",
             "mimetype": "application/json",
             "resource_type": "api",
@@ -266,8 +309,9 @@ def api_resource(package: Package, api: str) -> ResourceSpec:
 
 
 def resources(package: Package, api: str, *, upload: bool = True) -> tuple[ResourceSpec, ...]:
-    """Each table's CSV, then datapackage.json, then a link to the API (upload=False: all links)."""
-    tables = [table_resource(package, r, api, upload=upload) for r in package.resources]
+    """Each table's CSV and its other prebuilt formats, then datapackage.json, then a link to
+    the API (upload=False: all links)."""
+    tables = [spec for r in package.resources for spec in table_resources(package, r, api, upload=upload)]
     return (*tables, descriptor_resource(package, api, upload=upload), api_resource(package, api))
 
 

@@ -21,6 +21,9 @@ from tests.server import free_port
 
 pytestmark = pytest.mark.ckan
 PREFIX = "opendata-it-"
+EXTENSIONS = ["csv", *(fmt.extension for fmt in registry.prebuilt())]
+MEDIA_TYPES = ["text/csv", *(fmt.media_type for fmt in registry.prebuilt())]
+IANA = "http://www.iana.org/assignments/media-types/"
 
 
 def clear_old_sources(ckan) -> None:
@@ -82,12 +85,15 @@ def test_the_ckan_harvester_imports_every_dataset_then_only_what_changed(clean, 
         shown = ckan.call("package_show", id=descriptor["id"])
         assert shown["name"] == name and shown["title"] == descriptor["title"]
         assert shown["organization"]["name"] == organization["name"]
-        assert len(shown["resources"]) == len(descriptor["resources"]) + 2
-        tables = shown["resources"][: len(descriptor["resources"])]
-        assert [r["url"] for r in tables] == [
-            f"{base}/api/v1/datasets/{name}/resources/{r['name']}/download.csv"
+        # Each table's CSV, then its other prebuilt formats; the datapackage.json and the API.
+        assert len(shown["resources"]) == len(descriptor["resources"]) * len(EXTENSIONS) + 2
+        assert [r["url"] for r in shown["resources"][:-2]] == [
+            f"{base}/api/v1/datasets/{name}/resources/{r['name']}/download.{extension}"
             for r in descriptor["resources"]
+            for extension in EXTENSIONS
         ]
+        assert [r["mimetype"] for r in shown["resources"][:-2]] == MEDIA_TYPES * len(descriptor["resources"])
+        tables = [r for r in shown["resources"] if r["format"] == "CSV"]
         assert [json.loads(r["schema"]) for r in tables] == [r["schema"] for r in descriptor["resources"]]
         before[name] = shown["metadata_modified"]
 
@@ -133,12 +139,13 @@ def test_the_dcat_rdf_harvester_imports_the_catalog(clean, tmp_path, extension):
         assert dataset["title"] == descriptor["titleEnglish"]  # CKAN's default locale picks the @en title
         # Each table is a CSV plus every other prebuilt format of the registry; then the
         # datapackage.json and the API.
-        extensions = ["csv", *(fmt.extension for fmt in registry.prebuilt())]
-        assert len(dataset["resources"]) == len(descriptor["resources"]) * len(extensions) + 2
-        urls = {r["url"] for r in dataset["resources"]}
+        assert len(dataset["resources"]) == len(descriptor["resources"]) * len(EXTENSIONS) + 2
+        urls = {r["url"]: r for r in dataset["resources"]}
         for resource in descriptor["resources"]:
             table = f"{base}/api/v1/datasets/{descriptor['name']}/resources/{resource['name']}"
-            assert {f"{table}/download.{extension}" for extension in extensions} <= urls
+            for ext, media in zip(EXTENSIONS, MEDIA_TYPES, strict=True):
+                # ckanext-dcat keeps dcat:mediaType as it reads it: the IANA URI of the type
+                assert urls[f"{table}/download.{ext}"]["mimetype"] == IANA + media
     since = max(d["metadata_modified"] for d in harvested.values())
 
     changed = f"hd{extension}-key-figures"

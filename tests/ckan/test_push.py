@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from opendata.catalog import load_catalog
+from opendata.formats import registry
 from opendata.views import ckan_mapping as mapping
 from tests.ckan.conftest import relabel, write_descriptor
 from tests.conftest import PACKAGES, ROOT
@@ -23,6 +24,8 @@ from tests.server import free_port
 pytestmark = pytest.mark.ckan
 CATALOG = load_catalog(PACKAGES)
 API = "http://127.0.0.1:8000/api/v1"  # where the pushed links point; the push itself never calls it
+FORMATS = registry.prebuilt()
+PER_TABLE = 1 + len(FORMATS)  # each table's CSV, then its XLSX, Parquet ... (every shipped table fits)
 
 
 # The push publishes before it pushes: into a folder of the test run, not var/releases.
@@ -77,13 +80,19 @@ def test_the_push_prints_a_line_per_dataset(pushed):
     assert first[-1].startswith("13 dataset(s)")
 
 
-def test_every_dataset_reads_back_with_package_show(ckan, pushed):
+def released():
+    """What was pushed: the current release of each shipped package."""
     from opendata.publish.registry import Registry
 
     published = Registry(Path(RELEASES), interval=0).catalog
     for source in CATALOG:
-        package = published.get(source.name)  # what was pushed: the current release
+        package = published.get(source.name)
         assert package is not None and package.release
+        yield package
+
+
+def test_every_dataset_reads_back_with_package_show(ckan, pushed):
+    for package in released():
         shown = ckan.call("package_show", id=package.id)
         spec = mapping.dataset(package, "kanagawa-prefecture", API)
         assert shown["name"] == package.name and shown["title"] == package.title
@@ -94,19 +103,31 @@ def test_every_dataset_reads_back_with_package_show(ckan, pushed):
         assert extras == {e["key"]: e["value"] for e in spec.fields["extras"]}
         assert extras["title_english"] == package.title_english
         assert [r["id"] for r in shown["resources"]] == [r.id for r in spec.resources]
-        for resource, table in zip(shown["resources"], package.resources, strict=False):
-            assert json.loads(resource["schema"]) == table.schema
-            assert resource["url_type"] == "upload" and resource["format"] == "CSV"
+        assert len(shown["resources"]) == len(package.resources) * PER_TABLE + 2
+        for number, table in enumerate(package.resources):
+            csv, *others = shown["resources"][number * PER_TABLE : (number + 1) * PER_TABLE]
+            assert json.loads(csv["schema"]) == table.schema
+            assert csv["url_type"] == "upload" and csv["format"] == "CSV"
+            for resource, fmt in zip(others, FORMATS, strict=True):
+                # CKAN keeps the registry's format and media type (it knows XLSX, not Parquet)
+                assert (resource["format"], resource["mimetype"]) == (fmt.extension.upper(), fmt.media_type)
+                assert resource["url_type"] == "upload" and resource["url"].endswith(f".{fmt.extension}")
+                assert resource["frictionless_name"] == table.name and "schema" not in resource
 
 
 def test_every_uploaded_file_downloads_byte_identical(ckan, pushed):
-    for package in CATALOG:
-        shown = ckan.call("package_show", id=package.id)
-        for resource, table in zip(shown["resources"], package.resources, strict=False):
+    """CSVs, XLSX, Parquet ...: CKAN sends back the release's own files, checksums as pushed."""
+    for package in released():
+        shown = {r["id"]: r for r in ckan.call("package_show", id=package.id)["resources"]}
+        for spec in mapping.resources(package, API):
+            if spec.upload is None or spec.upload.path is None:
+                continue
+            resource = shown[spec.id]
             response = requests.get(resource["url"], timeout=30)
             assert response.status_code == 200, resource["url"]
-            assert response.content == table.path.read_bytes(), resource["url"]
-        descriptor = shown["resources"][len(package.resources)]
+            assert response.content == spec.upload.path.read_bytes(), resource["url"]
+            assert resource["hash"] == f"sha256:{hashlib.sha256(response.content).hexdigest()}"
+        [descriptor] = [r for r in shown.values() if r["name"] == mapping.DESCRIPTOR_NAME]
         content = requests.get(descriptor["url"], timeout=30).content
         assert descriptor["hash"] == f"sha256:{hashlib.sha256(content).hexdigest()}"
         assert json.loads(content)["id"] == package.id
@@ -135,7 +156,7 @@ def test_a_changed_package_updates_in_place_without_duplicates(ckan, one_package
     folder, descriptor = one_package
     name = descriptor["name"]
     created = push(ckan, "--packages", str(folder), "--only", name)
-    resources = len(descriptor["resources"]) + 2  # each table, datapackage.json, the API link
+    resources = len(descriptor["resources"]) * PER_TABLE + 2  # each table's formats, the descriptor, the API
     assert created.returncode == 0 and f"{name}: created: {resources} resources" in created.stdout
     before = ckan.call("package_show", id=descriptor["id"])
 
@@ -205,7 +226,7 @@ def test_an_interrupted_push_is_finished_by_running_it_again(ckan, tmp_path):
     assert finished.returncode == 0, finished.stderr
     for descriptor in descriptors.values():
         shown = ckan.call("package_show", id=descriptor["id"])
-        assert len(shown["resources"]) == len(descriptor["resources"]) + 2
+        assert len(shown["resources"]) == len(descriptor["resources"]) * PER_TABLE + 2
         assert len({r["id"] for r in shown["resources"]}) == len(shown["resources"])
     assert "nothing to do" in push(ckan, "--packages", str(tmp_path)).stdout
     for descriptor in descriptors.values():
