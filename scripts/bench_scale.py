@@ -16,11 +16,12 @@ release folder's size and the size of the PostgreSQL schemas the publish created
 CPU-heavy at 10M rows: run it once, in the background (nohup setsid ... &).
 
 `workloads` (b, c): serves the published sizes with one node of the cluster's kind
-(`opendata serve --no-publish`, 2 workers) and runs wrk at 32 connections per size: the
+(`opendata serve --no-publish`, 2 workers, PAGE_CACHE_BYTES=0 so every request runs its
+query) and runs wrk at 32 connections per size: the
 first page, a filtered page with its total (165 municipality x channel pairs), a sorted
 page and a keyset page 5,000 pages deep (--deep-pages); p99, req/s and, from /proc, the CPU time per
 request of the node's gunicorn processes and of the PostgreSQL backends serving the
-node's database (user and database of OPENDATA_DATABASE_URL). The cost ratio of each size
+node (its connections carry an application_name of their own). The cost ratio of each size
 to the first is reported against 1.5x.
 
 Figures go to var/bench-scale/results.json (one key per section, each with the time it was
@@ -297,17 +298,24 @@ def bench_publish(args: argparse.Namespace) -> None:
 # -- (b, c) the workloads, with CPU per request -----------------------------------------
 
 
-def pg_backends() -> list[int]:
-    """The PostgreSQL backends serving OPENDATA_DATABASE_URL's user and database."""
-    parts = urllib.parse.urlsplit(pg_url())
-    prefix = f"postgres: {parts.username} {parts.path.lstrip('/')} "
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if (entry / "cmdline").read_bytes().decode(errors="replace").startswith(prefix):
-                    found.append(int(entry.name))
-    return found
+NODE_APPLICATION = "bench-scale-node"
+
+
+def node_url() -> str:
+    """OPENDATA_DATABASE_URL naming the node's connections, so its backends are told apart from
+    any other (a publish running beside, this script's own)."""
+    return pg_url() + ("&" if "?" in pg_url() else "?") + f"application_name={NODE_APPLICATION}"
+
+
+def pg_backends() -> dict[int, int]:
+    """CPU ticks so far of each PostgreSQL backend serving the node."""
+    import psycopg
+
+    with psycopg.connect(pg_url()) as connection:
+        found = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [NODE_APPLICATION]
+        ).fetchall()
+    return {pid: ticks([pid]) for (pid,) in found}
 
 
 def ticks(pids: list[int]) -> int:
@@ -352,12 +360,13 @@ def workloads(base: str, master: int, name: str, args: argparse.Namespace) -> di
     for key, (paths, label) in runs.items():
         for each in paths:  # every total counted once, as any URL asked again is
             bench_api.get(base + each)
-        backends = pg_backends() if pg_url() else []
-        pg_before = ticks(backends)
+        before = pg_backends() if pg_url() else {}
         result = bench_api.run_wrk(base, wrk, master, label=f"{name}: {label}", paths=paths)
-        pg_cpu = (ticks(backends) - pg_before) / bench_api.TICK
-        result["pg_cpu_ms_per_request"] = pg_cpu * 1000 / result["requests"] if backends else None
-        result["pg_backends"] = len(backends)
+        after = pg_backends() if pg_url() else {}
+        # A backend opened during the run counts from zero; one closed during it is lost.
+        pg_cpu = sum(now - before.get(pid, 0) for pid, now in after.items()) / bench_api.TICK
+        result["pg_cpu_ms_per_request"] = pg_cpu * 1000 / result["requests"] if after else None
+        result["pg_backends"] = len(after)
         out[key] = result
     return out
 
@@ -366,7 +375,15 @@ def bench_workloads(args: argparse.Namespace) -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     port = bench_api.free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {"OPENDATA_RELEASES_DIR": str(releases()), "OPENDATA_CACHE_DIR": str(OUT / "cache")}
+    # No page cache: each request runs its query, as a page nobody asked for lately does; a
+    # hot page is answered from the worker's memory (or nginx's cache) for much less.
+    env = {
+        "OPENDATA_RELEASES_DIR": str(releases()),
+        "OPENDATA_CACHE_DIR": str(OUT / "cache"),
+        "OPENDATA_PAGE_CACHE_BYTES": "0",
+    }
+    if pg_url():
+        env["OPENDATA_DATABASE_URL"] = node_url()
     process, started = bench_api.start_server(None, port, args.workers, env, publish=False)
     atexit.register(bench_api.stop_all)
     by_size: dict[str, Any] = {}
