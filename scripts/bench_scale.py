@@ -148,12 +148,22 @@ def static_nginx(body: bytes) -> tuple[subprocess.CompletedProcess, Path, str]:
     )
     if started.returncode != 0:
         raise SystemExit(f"bench: the static nginx did not start: {started.stderr}")
+    deadline = time.monotonic() + 10
+    while not (prefix / "nginx.pid").exists():  # written by the master once it has daemonised
+        if time.monotonic() > deadline:
+            raise SystemExit("bench: the static nginx wrote no pid file")
+        time.sleep(0.05)
     return started, prefix, f"http://127.0.0.1:{port}/hot.json"
 
 
 def stop_nginx(prefix: Path) -> None:
+    """Stop it and wait: an nginx still closing removes its pid file on exit, the next one's too."""
     with contextlib.suppress(OSError, ValueError):
-        os.kill(nginx_pid(prefix), signal.SIGQUIT)
+        pid = nginx_pid(prefix)
+        os.kill(pid, signal.SIGQUIT)
+        deadline = time.monotonic() + 15
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
 
 def bench_cache(args: argparse.Namespace) -> None:
