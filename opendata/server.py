@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.config import KNOWN_SETTINGS
 
 
 class Server(BaseApplication):
@@ -36,8 +37,19 @@ REQUEST_LIMITS: dict[str, int] = {
 }
 
 
+# Newer gunicorn opens a control socket at one path per user (~/.gunicorn/gunicorn.ctl): every
+# server started takes it over from the one before (several nodes on one machine, test servers),
+# so `gunicornc` would reach whichever started last. The service uses none.
+NO_CONTROL_SOCKET = (
+    {"control_socket_disable": True}
+    if any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS)
+    else {}
+)
+
+
 def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
     return {
+        **NO_CONTROL_SOCKET,
         **REQUEST_LIMITS,
         "bind": f"{host}:{port}",
         "workers": workers,

@@ -2,6 +2,7 @@
 """Write a large, deterministic, statistics-like Frictionless data package for benchmarks.
 
     scripts/make_synthetic_package.py OUT_DIR [--rows 1000000] [--seed 20220310]
+                                      [--age-groups] [--name synthetic-statistics]
 
 OUT_DIR becomes one tabular data package: OUT_DIR/datapackage.json (Table Schema
 embedded, `bytes` and `hash` recorded the way `opendata build` records them) and
@@ -10,6 +11,12 @@ OUT_DIR/data/monthly-consultations.csv. Rows run through fiscal year, month, mun
 `rate` and `note` come from a seeded generator, so the same arguments always write the
 same bytes. `note` is empty in most rows and otherwise holds free text that sometimes
 contains commas, double quotes and line breaks; `rate` is missing in about 1% of rows.
+
+A month holds 3,300 rows, so 1,000,000 rows run from FY2000 to FY2025. Larger tables would
+run past the schema's last fiscal year (2100); --age-groups adds an `age_group` column (10
+groups) innermost, so a month holds 33,000 rows and 10,000,000 rows span the same 25 years.
+A 1M-row package with --age-groups has the same shape over 2.5 years, for comparing the two
+sizes. --name names the package (two sizes published side by side need two names).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import sys
 import uuid
 from pathlib import Path
@@ -87,6 +95,19 @@ CATEGORIES = (
     "消費生活",
     "その他",
 )
+AGE_GROUPS = (
+    "9歳以下",
+    "10〜19歳",
+    "20〜29歳",
+    "30〜39歳",
+    "40〜49歳",
+    "50〜59歳",
+    "60〜69歳",
+    "70〜79歳",
+    "80歳以上",
+    "不明",
+)
+LAST_FISCAL_YEAR = 2100  # the schema's maximum
 NOTES = (
     "速報値",
     "集計方法を変更",
@@ -157,6 +178,13 @@ FIELDS = [
         "constraints": {"required": True, "enum": list(CATEGORIES)},
     },
     {
+        "name": "age_group",
+        "type": "string",
+        "title": "年齢階級",
+        "description": "Age group of the people who consulted (only with --age-groups).",
+        "constraints": {"required": True, "enum": list(AGE_GROUPS)},
+    },
+    {
         "name": "count",
         "type": "integer",
         "title": "相談件数",
@@ -183,22 +211,37 @@ FIELDS = [
 ]
 
 
-def rows(count: int, seed: int):
-    """`count` rows in (fiscal year, month, municipality, channel, category) order."""
+def fields(age_groups: bool) -> list[dict]:
+    return [f for f in FIELDS if age_groups or f["name"] != "age_group"]
+
+
+def rows_per_month(age_groups: bool) -> int:
+    return len(MUNICIPALITIES) * len(CHANNELS) * len(CATEGORIES) * (len(AGE_GROUPS) if age_groups else 1)
+
+
+def last_fiscal_year(count: int, age_groups: bool) -> int:
+    months = -(-count // rows_per_month(age_groups))
+    return FIRST_FISCAL_YEAR + max(months - 1, 0) // 12
+
+
+def rows(count: int, seed: int, age_groups: bool = False):
+    """`count` rows in (fiscal year, month, municipality, channel, category[, age group]) order."""
     rng = random.Random(seed)
-    per_month = len(MUNICIPALITIES) * len(CHANNELS) * len(CATEGORIES)
+    groups = len(AGE_GROUPS) if age_groups else 1
+    per_month = rows_per_month(age_groups)
     months = (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)  # a fiscal year runs April to March
     code, name = PUBLISHER
     for i in range(count):
         month_index, rest = divmod(i, per_month)
         year_offset, month_position = divmod(month_index, 12)
-        municipality, rest = divmod(rest, len(CHANNELS) * len(CATEGORIES))
+        municipality, rest = divmod(rest, len(CHANNELS) * len(CATEGORIES) * groups)
+        rest, age_group = divmod(rest, groups)
         channel, category = divmod(rest, len(CATEGORIES))
         municipality_code, municipality_name = MUNICIPALITIES[municipality]
         roll = rng.random()
         note = "" if roll < 0.7 else NOTES[int((roll - 0.7) / 0.3 * len(NOTES))]
         rate = "" if rng.random() < 0.01 else f"{rng.uniform(0, 100):.1f}"
-        yield (
+        row = [
             code,
             name,
             FIRST_FISCAL_YEAR + year_offset,
@@ -210,7 +253,10 @@ def rows(count: int, seed: int):
             int(rng.expovariate(1 / 120)),
             rate,
             note,
-        )
+        ]
+        if age_groups:
+            row.insert(8, AGE_GROUPS[age_group])
+        yield row
 
 
 def sha256_of(path: Path) -> str:
@@ -221,11 +267,13 @@ def sha256_of(path: Path) -> str:
     return sha.hexdigest()
 
 
-def descriptor(csv_path: Path, count: int, seed: int) -> dict:
+def descriptor(csv_path: Path, count: int, seed: int, name: str, age_groups: bool) -> dict:
+    # The default package's id stays what it was before --name and --age-groups existed.
+    key = f"{name}:{count}:{seed}" + (":age-groups" if age_groups else "")
     return {
         "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
-        "name": PACKAGE_NAME,
-        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"opendata:{PACKAGE_NAME}:{count}:{seed}")),
+        "name": name,
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"opendata:{key}")),
         "title": "合成統計データ（ベンチマーク用）",
         "titleEnglish": "Synthetic monthly consultations (benchmark data)",
         "description": "市区町村・相談方法・分類別の月次相談件数を模した合成データ"
@@ -256,11 +304,12 @@ def descriptor(csv_path: Path, count: int, seed: int) -> dict:
                 "path": f"data/{csv_path.name}",
                 "title": "月次相談件数（合成）",
                 "titleEnglish": "Monthly consultations (synthetic)",
-                "description": "One row per fiscal year, month, municipality, channel and category.",
+                "description": "One row per fiscal year, month, municipality, channel and category"
+                + (" and age group." if age_groups else "."),
                 "format": "csv",
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
-                "schema": {"fields": FIELDS, "missingValues": [""]},
+                "schema": {"fields": fields(age_groups), "missingValues": [""]},
                 "bytes": csv_path.stat().st_size,
                 "hash": f"sha256:{sha256_of(csv_path)}",
             }
@@ -268,7 +317,9 @@ def descriptor(csv_path: Path, count: int, seed: int) -> dict:
     }
 
 
-def write_package(out_dir: Path, count: int, seed: int) -> Path:
+def write_package(
+    out_dir: Path, count: int, seed: int, name: str = PACKAGE_NAME, age_groups: bool = False
+) -> Path:
     data = out_dir / "data"
     data.mkdir(parents=True, exist_ok=True)
     csv_path = data / f"{RESOURCE_NAME}.csv"
@@ -276,13 +327,14 @@ def write_package(out_dir: Path, count: int, seed: int) -> Path:
     try:
         with temp.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow([f["name"] for f in FIELDS])
-            writer.writerows(rows(count, seed))
+            writer.writerow([f["name"] for f in fields(age_groups)])
+            writer.writerows(rows(count, seed, age_groups))
         os.replace(temp, csv_path)
     finally:
         temp.unlink(missing_ok=True)
     path = out_dir / "datapackage.json"
-    text = json.dumps(descriptor(csv_path, count, seed), ensure_ascii=False, indent=2) + "\n"
+    meta = descriptor(csv_path, count, seed, name, age_groups)
+    text = json.dumps(meta, ensure_ascii=False, indent=2) + "\n"
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temp.write_text(text, encoding="utf-8")
     os.replace(temp, path)
@@ -294,10 +346,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out_dir", type=Path, help="folder to write the package into (created if missing)")
     parser.add_argument("--rows", type=int, default=1_000_000, help="number of data rows (default 1000000)")
     parser.add_argument("--seed", type=int, default=20220310, help="random seed (default 20220310)")
+    parser.add_argument(
+        "--age-groups",
+        action="store_true",
+        help="break each month down by 10 age groups too (x10 rows/month)",
+    )
+    parser.add_argument("--name", default=PACKAGE_NAME, help=f"package name (default {PACKAGE_NAME})")
     args = parser.parse_args(argv)
     if args.rows < 0:
         parser.error("--rows must be 0 or more")
-    path = write_package(args.out_dir, args.rows, args.seed)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", args.name):
+        parser.error("--name must be lower-case letters, digits, '.', '_' or '-'")
+    if last_fiscal_year(args.rows, args.age_groups) > LAST_FISCAL_YEAR:
+        hint = "" if args.age_groups else "; add --age-groups (10 times the rows per month)"
+        parser.error(f"--rows {args.rows} would run past fiscal year {LAST_FISCAL_YEAR}{hint}")
+    path = write_package(args.out_dir, args.rows, args.seed, args.name, args.age_groups)
     print(f"wrote {path} ({args.rows:,} rows)")
     return 0
 
