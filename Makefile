@@ -48,13 +48,28 @@ format: $(STAMP)
 # Every suite, the CKAN one included: scripts/ckan/start.sh installs CKAN on a new machine
 # (about 80 s, once) and starts it, idempotently; var/ckan/env gives the tests its URL and
 # token. `make test CKAN=none` leaves CKAN alone (its tests then skip, or fail with CI=true).
+#
+# Then the suite runs a second time with every table in PostgreSQL (scripts/postgres/start.sh
+# starts it and writes var/postgres/env; each run makes a database of its own and drops it).
+# That second run leaves out the suites that never read the table store -- the spreadsheet
+# checker (tests/check), the browser pages (tests/browser, which render what the first run
+# already checked through the same API) and the LibreOffice CSV corpus -- plus tests/storage,
+# which compares both backends in the first run, and tests/ckan. `make test POSTGRES=none`
+# skips PostgreSQL (its tests then skip, or fail with CI=true).
 CKAN ?= start
+POSTGRES ?= start
+POSTGRES_SKIPS := --ignore=tests/check --ignore=tests/browser --ignore=tests/test_csv_corpus.py \
+	--ignore=tests/storage --ignore=tests/ckan
 
 test: $(STAMP) lint validate
-	scripts/install-system-deps.sh browser office
+	scripts/install-system-deps.sh browser office $(if $(filter none,$(POSTGRES)),,postgresql)
+	@if [ "$(POSTGRES)" != none ]; then bash scripts/postgres/start.sh >/dev/null; fi
 	@if [ "$(CKAN)" != none ]; then bash scripts/ckan/start.sh >/dev/null; fi
 	@if [ "$(CKAN)" != none ] && [ -f var/ckan/env ]; then set -a; . ./var/ckan/env; set +a; fi; \
 		$(BIN)/pytest -q
+	@if [ "$(POSTGRES)" != none ]; then \
+		echo "== the suite again, on PostgreSQL =="; \
+		OPENDATA_TEST_BACKEND=postgresql $(BIN)/pytest -q -p no:cacheprovider $(POSTGRES_SKIPS); fi
 
 check: test
 

@@ -83,6 +83,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Filtered row counts remembered per process (data is immutable per version).",
     ),
     Setting(
+        "PAGE_CACHE_BYTES",
+        16_000_000,
+        "Bytes of JSON row pages each process keeps to answer the same page again (LRU; 0: none).",
+    ),
+    Setting(
         "CACHE_MAX_AGE",
         300,
         "Seconds clients and proxies may reuse a response (Cache-Control max-age).",
@@ -105,6 +110,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Milliseconds a request's database query may run; longer is stopped and answered 503 (0: no limit).",
     ),
     Setting("QUERY_RETRY_AFTER", 5, "Seconds a 503 for a stopped query tells clients to wait (Retry-After)."),
+    Setting(
+        "DATABASE_POOL_SIZE",
+        4,
+        "PostgreSQL connections each worker process keeps at most (DATABASE_URL); opened as needed.",
+    ),
+    Setting(
+        "DATABASE_POOL_TIMEOUT",
+        2.0,
+        "Seconds a request waits for a free PostgreSQL connection; longer is a 503 with Retry-After.",
+    ),
     Setting(
         "CURSOR_SECRET",
         "",

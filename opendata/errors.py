@@ -147,6 +147,13 @@ class QueryTimeout(Problem):
     slug, title, status = "query-timeout", "Query took too long", 503
 
 
+class DatabaseUnavailable(Problem):
+    """The table store's database cannot be reached, or none of this worker's connections came
+    free within DATABASE_POOL_TIMEOUT; `retry_after` (seconds) becomes Retry-After."""
+
+    slug, title, status = "database-unavailable", "Database unavailable", 503
+
+
 class InternalError(Problem):
     slug, title, status = "internal-error", "Internal server error", 500
 

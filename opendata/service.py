@@ -36,7 +36,7 @@ class DataService:
         self.registry = registry
         self.store = open_store(settings)
         secret = cursor_secret(settings["CURSOR_SECRET"], Path(settings["CACHE_DIR"]))
-        self.engine = Engine(self.store, settings["COUNT_CACHE_SIZE"], secret)
+        self.engine = Engine(self.store, settings["COUNT_CACHE_SIZE"], secret, settings["PAGE_CACHE_BYTES"])
         self.downloads = Downloads()
         self.summaries = Summaries(
             self.store,

@@ -3,6 +3,7 @@
 #   python-venv  the venv module Debian ships separately
 #   browser      Chromium for the browser tests
 #   office       LibreOffice Calc, which opens the CSV corpus in tests/test_csv_corpus.py
+#   postgresql   the PostgreSQL server (scripts/postgres/start.sh; the CKAN test instance)
 set -euo pipefail
 need=()
 for part in "$@"; do
@@ -10,6 +11,7 @@ for part in "$@"; do
     python-venv) need+=(python3-venv) ;;
     browser) command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-noto-cjk) ;;
     office) command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc) ;;
+    postgresql) command -v pg_lsclusters >/dev/null 2>&1 || need+=(postgresql) ;;
     *) echo "install-system-deps: unknown part '$part'" >&2; exit 2 ;;
   esac
 done

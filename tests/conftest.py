@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask.testing import FlaskClient
@@ -17,6 +20,12 @@ REPORT_TEXT = PACKAGES / "_source" / REPORT_NAME
 SHARED_REPORT_TEXT = ROOT.parent / "shared" / "source" / REPORT_NAME
 REPORT_FIGURES = ROOT / "tests" / "report_figures"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# OPENDATA_TEST_BACKEND=postgresql runs the whole suite on PostgreSQL: every publish and every
+# app (and every server a test starts) uses a database of the session's own, made on the
+# server OPENDATA_TEST_DATABASE_URL names (else var/postgres/env, which
+# scripts/postgres/start.sh writes) and dropped at the end.
+TEST_BACKEND = os.environ.get("OPENDATA_TEST_BACKEND", "sqlite")
+POSTGRES_ENV = ROOT / "var" / "postgres" / "env"
 
 
 def require(condition: bool, reason: str) -> None:
@@ -25,6 +34,62 @@ def require(condition: bool, reason: str) -> None:
         if IN_CI:
             pytest.fail(f"CI=true but {reason}")
         pytest.skip(reason)
+
+
+def postgres_base_url() -> str:
+    url = os.environ.get("OPENDATA_TEST_DATABASE_URL", "")
+    if not url and POSTGRES_ENV.is_file():
+        for line in POSTGRES_ENV.read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key == "OPENDATA_TEST_DATABASE_URL":
+                url = value.strip()
+    return url
+
+
+def _reachable(url: str) -> bool:
+    import psycopg
+
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+    except psycopg.Error:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """The URL of a PostgreSQL database made for this test session alone, dropped at its end."""
+    import psycopg
+
+    from opendata.storage import postgresql
+
+    base = postgres_base_url()
+    require(bool(base), "no PostgreSQL to test on: run scripts/postgres/start.sh")
+    require(_reachable(base), "PostgreSQL does not answer: run scripts/postgres/start.sh")
+    name = f"opendata_test_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(base, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    parts = urlsplit(base)
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        postgresql.close_all()
+        with psycopg.connect(base, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_backend(request) -> Iterator[str]:
+    """The backend of this run: with OPENDATA_TEST_BACKEND=postgresql, OPENDATA_DATABASE_URL
+    names the session's database for everything the tests publish and serve."""
+    if TEST_BACKEND == "sqlite":
+        yield TEST_BACKEND
+        return
+    assert TEST_BACKEND == "postgresql", f"OPENDATA_TEST_BACKEND={TEST_BACKEND!r}: sqlite or postgresql"
+    url = request.getfixturevalue("postgres_url")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OPENDATA_DATABASE_URL", url)
+        yield TEST_BACKEND
 
 
 @pytest.fixture
@@ -57,7 +122,7 @@ def published_app(packages: Path, tmp: Path, **settings):
 
 
 @pytest.fixture(scope="session")
-def shipped_releases(tmp_path_factory) -> Path:
+def shipped_releases(tmp_path_factory, test_backend) -> Path:
     """The shipped packages, published once per test session."""
     return publish_all(PACKAGES, tmp_path_factory.mktemp("releases"))
 

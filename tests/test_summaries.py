@@ -325,13 +325,13 @@ def test_the_cache_also_bounds_the_rows_it_holds(app, client):
 
     with app.app_context():
         cache = service().summaries.cache
-    limit = cache.max_rows
-    cache.max_rows = 30
+    limit = cache.max_weight
+    cache.max_weight = 30
     try:
         for measure in ("count", "sum:consultations", "max:rate"):
             client.get(f"{BASE}/summary?group_by=region,channel&measures={measure}")  # 12 groups each
-        assert cache.rows <= 30 and len(cache) == 2  # the first of the three went out
+        assert cache.weight <= 30 and len(cache) == 2  # the first of the three went out
         assert client.get(f"{BASE}/summary?group_by=id,region&limit=5").status_code == 400  # too many groups
-        assert cache.rows <= 30
+        assert cache.weight <= 30
     finally:
-        cache.max_rows = limit
+        cache.max_weight = limit

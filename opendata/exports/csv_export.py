@@ -214,8 +214,9 @@ def batch_chunks(
     for batch in batches:
         writer.writerows([_converted(row, booleans, plain) for row in batch] if booleans else batch)
         if fmt.for_excel:
+            end = len(QUOTING_TERMINATOR)  # each line ends with it: look before it
             for i, line in enumerate(out.lines):
-                if EXCEL_MAY_DIFFER.search(line):
+                if EXCEL_MAY_DIFFER.search(line, 0, len(line) - end):
                     writer.writerow([c(v) for c, v in zip(converters, batch[i], strict=True)])
                     out.lines[i] = out.lines.pop()
         yield (pending + out.take(fmt.line_terminator)).encode(codec)

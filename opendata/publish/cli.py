@@ -15,7 +15,7 @@ from opendata import config
 from opendata.catalog.loader import package_dirs
 from opendata.catalog.report import render_text
 from opendata.catalog.validate import ValidationReport
-from opendata.errors import PackageError
+from opendata.errors import PackageError, Problem
 from opendata.publish import diff as diffs
 from opendata.publish.pipeline import Outcome, publish_package
 from opendata.publish.releases import current_id, dataset_names, list_releases, open_release, remove_release
@@ -33,15 +33,20 @@ def publish_dirs(targets: list[Path], settings: dict[str, Any], quiet: bool = Fa
         if not quiet:
             click.echo(f"[{position}/{len(directories)}] {directory.name} ...", nl=False, err=True)
         hook = None if quiet else (lambda step: click.echo(f" {step}", nl=False, err=True))
-        outcome = publish_package(
-            directory,
-            root,
-            schemas,
-            base_url=settings["BASE_URL"],
-            hook=hook,
-            search_table_rows=settings["SEARCH_TABLE_ROWS"],
-            store=store,
-        )
+        try:
+            outcome = publish_package(
+                directory,
+                root,
+                schemas,
+                base_url=settings["BASE_URL"],
+                hook=hook,
+                search_table_rows=settings["SEARCH_TABLE_ROWS"],
+                store=store,
+            )
+        except Problem:  # e.g. the database is unreachable: said on a line of its own, after this one
+            if not quiet:
+                click.echo(" failed", err=True)
+            raise
         outcomes.append(outcome)
         if outcome.status == "invalid" and outcome.report is not None:
             click.echo("", err=True)
@@ -129,7 +134,8 @@ def list_command(name: str | None) -> None:
 @click.argument("name", required=False)
 def prune(keep: int, name: str | None) -> None:
     """Delete all but the KEEP newest releases (never the current one) and say what each used."""
-    root = Path(config.from_environment()["RELEASES_DIR"])
+    settings = config.from_environment()
+    root, store = Path(settings["RELEASES_DIR"]), publishing_store(settings)
     freed = 0
     for dataset in [name] if name else dataset_names(root):
         current = current_id(root, dataset)
@@ -146,7 +152,9 @@ def prune(keep: int, name: str | None) -> None:
             if release.id in kept:
                 click.echo(f"kept    {dataset} {release.id} {_size(release.bytes)} ({_size(own)} its own)")
                 continue
+            package = open_release(root, dataset, release.id)[1]
             remove_release(root, dataset, release.id)
+            store.drop(package)  # after the folder: a release is never listed without its tables
             freed += own
             click.echo(f"removed {dataset} {release.id} {_size(release.bytes)} ({_size(own)} its own)")
     click.echo(f"freed {_size(freed)}")

@@ -71,8 +71,10 @@ Hook = Callable[[str], None]
 # Bumped whenever the derived files of a release (store, downloads, zip) are written
 # differently, so a new build of the code never reuses a release folder built the old way.
 # 2: the zip holds the Excel flavour; search entries hold table text. 3: XLSX, Parquet.
-# 4: the store keeps no CSV lines (opendata.storage.sqlite).
-ARTEFACTS_FORMAT = 4
+# 4: the store keeps no CSV lines (opendata.storage.sqlite). 5: nor JSON objects; constant
+# fields are generated columns, nullable fields have partial indexes; reals SQLite writes with
+# an exponent are marked inexact (their JSON is orjson's).
+ARTEFACTS_FORMAT = 5
 
 
 @dataclass(frozen=True)

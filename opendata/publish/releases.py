@@ -11,10 +11,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
 import shutil
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -65,12 +67,16 @@ class Release:
         return sum(int(f["bytes"]) for f in self.files.values())
 
     def unshared_bytes(self) -> int:
-        """Disk that removing the release would free: its files no other release links to."""
+        """Disk that removing the release would free: its files no other release links to.
+
+        Counted over the same files as `bytes` (the manifest aside), so it is never more."""
         total = 0
-        for path in self.directory.rglob("*"):
-            info = path.lstat()
-            if path.is_file() and info.st_nlink == 1:
-                total += info.st_size
+        for relative in self.files:
+            path = self.directory / relative
+            with contextlib.suppress(FileNotFoundError):
+                info = path.lstat()
+                if stat.S_ISREG(info.st_mode) and info.st_nlink == 1:
+                    total += info.st_size
         return total
 
     def file_digest(self, relative: str) -> str:

@@ -1,45 +1,36 @@
 """Row queries (parsed by opendata.query.params) as keyset pages over a table store.
 
 What does not depend on the backend lives here, so every backend shares it: filtered counts
-cached per release, and cursors signed and checked before a backend sees their values.
+and recently served JSON pages cached per release (a release never changes, so neither goes
+stale), and cursors signed and checked before a backend sees their values.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
 from opendata.catalog.models import Package, Resource
+from opendata.query.caches import BoundedCache
 from opendata.query.cursors import Cursors
 from opendata.query.params import RowQuery
 from opendata.storage.base import Page, TableStore, keyset
 
 
-class CountCache:
-    """Filtered row counts by (package digest, resource, filters): the data never changes under a digest."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._counts: OrderedDict[tuple, int] = OrderedDict()
-
-    def get(self, key: tuple) -> int | None:
-        value = self._counts.get(key)
-        if value is not None:
-            self._counts.move_to_end(key)
-        return value
-
-    def put(self, key: tuple, value: int) -> None:
-        self._counts[key] = value
-        if len(self._counts) > self.size:
-            self._counts.popitem(last=False)
-
-
 class Engine:
-    def __init__(self, store: TableStore, count_cache_size: int = 4096, cursor_secret: bytes = b"") -> None:
+    def __init__(
+        self,
+        store: TableStore,
+        count_cache_size: int = 4096,
+        cursor_secret: bytes = b"",
+        page_cache_bytes: int = 0,
+    ) -> None:
         self.store = store
-        self.counts = CountCache(count_cache_size)
+        self.counts = BoundedCache(count_cache_size, count_cache_size)
+        # JSON pages by query, weighed in bytes: a page asked for again (a dataset's first page,
+        # a popular filter) then costs no query and no rendering.
+        self.pages = BoundedCache(page_cache_bytes, page_cache_bytes)
         self.cursors = Cursors(cursor_secret)
 
     def count(self, package: Package, resource: Resource, query: RowQuery) -> int:
@@ -55,6 +46,24 @@ class Engine:
 
     def page(self, package: Package, resource: Resource, query: RowQuery, *, as_json: bool = False) -> Page:
         """One page of rows and the total; with `as_json`, the rows come as one JSON array (UTF-8)."""
+        if not as_json or not self.pages.max_weight:
+            return self._page(package, resource, query, as_json)
+        key = (
+            package.digest,
+            resource.name,
+            query.filter_key(),
+            query.sort,
+            query.fields,
+            query.limit,
+            query.cursor,
+        )
+        page = self.pages.get(key)
+        if page is None:
+            page = self._page(package, resource, query, as_json)
+            self.pages.put(key, page, len(page.rows_json or b""))
+        return page
+
+    def _page(self, package: Package, resource: Resource, query: RowQuery, as_json: bool) -> Page:
         after = None
         if query.cursor:
             parts = keyset(resource, query, self.store.info(package, resource).nullable)

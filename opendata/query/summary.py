@@ -9,13 +9,13 @@ answers and SUMMARY_CACHE_ROWS rows in all.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from opendata.catalog.models import Field, Package, Resource
 from opendata.errors import ResultTooLarge, UnknownField
+from opendata.query.caches import BoundedCache
 from opendata.query.params import RowQuery, Sort
 from opendata.query.summary_params import SummaryQuery
 from opendata.storage.base import TableStore
@@ -27,47 +27,13 @@ class Summary:
     rows: list[tuple[Any, ...]]  # every group, sorted; a page is a slice of it
 
 
-class SummaryCache:
-    """Answers by (release digest, resource, query): a release never changes, so they never go stale.
-
-    Bounded twice, least recently used out first: at most `size` answers, holding at most
-    `max_rows` rows (groups or facet values) in all, so a few huge summaries cannot fill memory.
-    """
-
-    def __init__(self, size: int, max_rows: int) -> None:
-        self.size, self.max_rows = size, max_rows
-        self.rows = 0
-        self._items: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
-
-    def get(self, key: tuple) -> Any:
-        found = self._items.get(key)
-        if found is None:
-            return None
-        self._items.move_to_end(key)
-        return found[0]
-
-    def put(self, key: tuple, value: Any, rows: int) -> Any:
-        if key in self._items:
-            self.rows -= self._items.pop(key)[1]
-        self._items[key] = (value, rows)
-        self.rows += rows
-        while self._items and (len(self._items) > self.size or self.rows > self.max_rows):
-            self.rows -= self._items.popitem(last=False)[1][1]
-        return value
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __iter__(self) -> Iterator[tuple]:
-        return iter(list(self._items))
-
-
 class Summaries:
     def __init__(
         self, store: TableStore, cache_size: int, cache_rows: int, max_groups: int, facet_limit: int
     ) -> None:
         self.store = store
-        self.cache = SummaryCache(cache_size, cache_rows)
+        # Bounded by answers and by the rows (groups, facet values) they hold in all.
+        self.cache = BoundedCache(cache_size, cache_rows)
         self.max_groups = max_groups
         self.facet_limit = facet_limit
 

@@ -32,18 +32,12 @@ DATASTORE_RO_USER=datastore_default
 DATASTORE_RO_PASSWORD=datastore_default_test
 CKAN_ADMIN=ckan_admin
 
+# psql_as_postgres, sql_value and ensure_postgres: the project's PostgreSQL helpers.
+# shellcheck source=../postgres/lib.sh
+source "$CKAN_SCRIPTS/../postgres/lib.sh"
+
 log() { printf '[ckan %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
-
-# psql as the postgres superuser: psql_as_postgres DB [psql args...]
-psql_as_postgres() {
-  local db=$1
-  shift
-  runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d "$db" "$@"
-}
-
-# One scalar answer from SQL: sql_value DB "SELECT ..."
-sql_value() { psql_as_postgres "$1" -tA -c "$2"; }
 
 ckan_cli() { "$CKAN_VENV/bin/ckan" -c "$CKAN_INI" "$@"; }
 
@@ -54,32 +48,6 @@ pid_alive() {
   pid=$(<"$pidfile")
   [[ $pid =~ ^[0-9]+$ ]] && [[ -r /proc/$pid/cmdline ]] || return 1
   tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$pattern"
-}
-
-# The first PostgreSQL cluster as "VERSION NAME" (Debian's pg_lsclusters).
-pg_cluster() { pg_lsclusters -h | awk 'NR == 1 { print $1, $2 }'; }
-
-ensure_postgres() {
-  local cluster ver name
-  cluster=$(pg_cluster)
-  if [[ -z $cluster ]]; then
-    ver=$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -n | tail -1)
-    [[ -n $ver ]] || die "no PostgreSQL server installed"
-    log "creating PostgreSQL cluster $ver/main"
-    pg_createcluster "$ver" main --port "$PG_PORT" >/dev/null
-    cluster="$ver main"
-  fi
-  read -r ver name <<<"$cluster"
-  if ! pg_isready -q -h 127.0.0.1 -p "$PG_PORT"; then
-    log "starting PostgreSQL $ver/$name"
-    pg_ctlcluster "$ver" "$name" start
-    local i
-    for ((i = 0; i < 30; i++)); do
-      pg_isready -q -h 127.0.0.1 -p "$PG_PORT" && return 0
-      sleep 0.5
-    done
-    die "PostgreSQL $ver/$name did not come up on port $PG_PORT"
-  fi
 }
 
 redis_up() { [[ $(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]]; }

@@ -1,8 +1,16 @@
-"""Writing a release's SQLite file from its CSVs: typed columns, an index per field.
+"""Writing a release's SQLite file from its CSVs: typed columns, indexed where queries use them.
 
-Rows never change under a digest, so each row's JSON object is also rendered once, here, the
-way the API serves it: a page of all fields then reads one column per row instead of
-converting every cell on every request.
+The file holds each value once, so it stays within a small multiple of the CSV it comes from
+(nothing is stored pre-rendered: SQLite writes a page's JSON with json_object, and CSV is
+written from the values). What makes it small without making queries slower:
+
+- a field holding one value in every row (a publisher's code on every line) is a virtual
+  generated column: no bytes per row and no index, yet filters, JSON and diffs see it as
+  any other column, and sorting on it is sorting on nothing (see SqliteStore);
+- every other field has an index, on its non-null values only when it holds nulls: an
+  equality, range or IN filter implies "not null", so SQLite uses the partial index for
+  them, and a sort on a nullable field sorts on (is not null, value), which no index of
+  the column serves anyway.
 """
 
 from __future__ import annotations
@@ -10,24 +18,21 @@ from __future__ import annotations
 import csv
 import math
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
-
-import orjson
+from typing import Any
 
 from opendata.catalog.models import Field, Package, Resource
 from opendata.errors import PackageError
 from opendata.storage.base import ROW_POSITION, TableInfo
-from opendata.storage.sqlite.queries import booleans_of, quote
+from opendata.storage.sqlite.queries import quote, sql_string
 
 # Numbers get no affinity (BLOB): SQLite then keeps 7 an INTEGER and 85.0 a REAL exactly as
 # loaded, where REAL or NUMERIC affinity would turn one into the other.
 SQL_TYPES = {"integer": "INTEGER", "number": "BLOB", "boolean": "INTEGER", "year": "INTEGER"}
 BATCH = 10_000
 STORE_FILE = "store.sqlite"  # in each release folder
-# The column holding each row's JSON object (all fields, UTF-8). Only a field named exactly
-# so could clash, and the build refuses one (a field named with "__" cannot be filtered anyway).
-ROW_JSON = "__row_json"
-RESERVED = (ROW_JSON, ROW_POSITION)
+RESERVED = (ROW_POSITION,)
 
 
 def _converter(field: Field):
@@ -58,7 +63,8 @@ def build_database(package: Package, path: Path) -> None:
         connection.execute("PRAGMA journal_mode = OFF")
         connection.execute("PRAGMA synchronous = OFF")
         connection.execute(
-            "CREATE TABLE _tables (name TEXT PRIMARY KEY, row_count INTEGER, nullable TEXT, inexact TEXT)"
+            "CREATE TABLE _tables (name TEXT PRIMARY KEY, row_count INTEGER, nullable TEXT, inexact TEXT, "
+            "constant TEXT)"
         )
         for resource in package.resources:
             _load_resource(connection, resource)
@@ -69,13 +75,50 @@ def build_database(package: Package, path: Path) -> None:
         connection.close()
 
 
-def read_info(connection: sqlite3.Connection, name: str) -> TableInfo:
-    count, nullable, inexact = connection.execute(
-        "SELECT row_count, nullable, inexact FROM _tables WHERE name = ?", (name,)
+def read_info(connection: sqlite3.Connection, name: str) -> tuple[TableInfo, frozenset[str]]:
+    """The table's TableInfo, and its fields stored as constants (generated columns)."""
+    count, nullable, inexact, constant = connection.execute(
+        "SELECT row_count, nullable, inexact, constant FROM _tables WHERE name = ?", (name,)
     ).fetchone()
-    return TableInfo(
-        count, frozenset(filter(None, nullable.split(","))), frozenset(filter(None, inexact.split(",")))
-    )
+    info = TableInfo(count, _names(nullable), _names(inexact))
+    return info, _names(constant)
+
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(filter(None, text.split(",")))
+
+
+def _rows(resource: Resource) -> Iterator[list[Any]]:
+    """The CSV's rows as typed values, in the schema's field order."""
+    converters = [_converter(f) for f in resource.fields]
+    with resource.path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        positions = [header.index(f.name) for f in resource.fields]
+        for record in reader:
+            yield [convert(record[i]) for convert, i in zip(converters, positions, strict=True)]
+
+
+def _constants(resource: Resource) -> dict[int, Any]:
+    """Positions of the fields with one value in every row (of a type SQL can spell exactly)."""
+    candidates: dict[int, Any] | None = None
+    for row in _rows(resource):
+        if candidates is None:
+            candidates = {i: v for i, v in enumerate(row) if not isinstance(v, float)}
+        else:
+            for i in [i for i, v in candidates.items() if row[i] != v or type(row[i]) is not type(v)]:
+                del candidates[i]
+            if not candidates:
+                break
+    return candidates or {}
+
+
+def _literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, int):
+        return str(int(value))
+    return sql_string(str(value))
 
 
 def _load_resource(connection: sqlite3.Connection, resource: Resource) -> None:
@@ -83,66 +126,59 @@ def _load_resource(connection: sqlite3.Connection, resource: Resource) -> None:
     if clash:
         raise PackageError(f"{resource.name}: field name {sorted(clash)[0]!r} is reserved by the query store")
     table = quote(resource.name)
-    columns = ", ".join(f"{quote(f.name)} {SQL_TYPES.get(f.type, 'TEXT')}" for f in resource.fields)
-    connection.execute(
-        f"CREATE TABLE {table} ({ROW_POSITION} INTEGER PRIMARY KEY, {columns}, {quote(ROW_JSON)} BLOB)"
-    )
-    converters = [_converter(f) for f in resource.fields]
+    constants = _constants(resource)
+    columns = []
+    for i, f in enumerate(resource.fields):
+        column = f"{quote(f.name)} {SQL_TYPES.get(f.type, 'TEXT')}"
+        if i in constants:
+            column += f" GENERATED ALWAYS AS ({_literal(constants[i])}) VIRTUAL"
+        columns.append(column)
+    connection.execute(f"CREATE TABLE {table} ({ROW_POSITION} INTEGER PRIMARY KEY, {', '.join(columns)})")
+    stored = [i for i in range(len(resource.fields)) if i not in constants]
+    targets = ", ".join(quote(resource.fields[i].name) for i in stored)
+    insert = f"INSERT INTO {table} ({targets}) VALUES ({', '.join('?' for _ in stored)})"
+    if not stored:  # every field is a constant: rows are only their positions
+        insert = f"INSERT INTO {table} DEFAULT VALUES"
+    count, batch = 0, []
+    for row in _rows(resource):
+        batch.append([row[i] for i in stored])
+        if len(batch) >= BATCH:
+            connection.executemany(insert, batch)
+            count += len(batch)
+            batch.clear()
+    connection.executemany(insert, batch)
+    count += len(batch)
     names = [f.name for f in resource.fields]
-    targets = ", ".join(quote(n) for n in [*names, ROW_JSON])
-    insert = f"INSERT INTO {table} ({targets}) VALUES ({', '.join('?' for _ in [*names, ROW_JSON])})"
-    render = _renderer(resource)
-    count = 0
-    with resource.path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, [])
-        positions = [header.index(n) for n in names]
-        batch = []
-        for record in reader:
-            batch.append([convert(record[i]) for convert, i in zip(converters, positions, strict=True)])
-            if len(batch) >= BATCH:
-                connection.executemany(insert, render(batch))
-                count += len(batch)
-                batch.clear()
-        connection.executemany(insert, render(batch))
-        count += len(batch)
-    for name in names:
-        index = quote(f"{resource.name}__{name}")
-        connection.execute(f"CREATE INDEX {index} ON {table} ({quote(name)})")
     nullable = [
         n
         for n in names
         if connection.execute(f"SELECT 1 FROM {table} WHERE {quote(n)} IS NULL LIMIT 1").fetchone()
     ]
+    for i in stored:
+        name = names[i]
+        index = quote(f"{resource.name}__{name}")
+        partial = f" WHERE {quote(name)} IS NOT NULL" if name in nullable else ""
+        connection.execute(f"CREATE INDEX {index} ON {table} ({quote(name)}){partial}")
     inexact = [f.name for f in resource.fields if f.type == "number" and _inexact(connection, table, f.name)]
     connection.execute(
-        "INSERT INTO _tables VALUES (?, ?, ?, ?)",
-        (resource.name, count, ",".join(nullable), ",".join(inexact)),
+        "INSERT INTO _tables VALUES (?, ?, ?, ?, ?)",
+        (resource.name, count, ",".join(nullable), ",".join(inexact), ",".join(names[i] for i in constants)),
     )
-
-
-def _renderer(resource: Resource):
-    """A function adding to each row of a batch its JSON object, as the API writes it."""
-    names = [f.name for f in resource.fields]
-    booleans = booleans_of(resource, names)
-
-    def render(batch: list[list]) -> list[list]:
-        out = []
-        for row in batch:
-            values = list(row)
-            for i in booleans:
-                values[i] = None if values[i] is None else bool(values[i])
-            out.append([*row, orjson.dumps(dict(zip(names, values, strict=True)))])
-        return out
-
-    return render
 
 
 def _inexact(connection: sqlite3.Connection, table: str, name: str) -> bool:
-    """True if a real in the column does not survive SQLite's text form, or is infinite."""
+    """True if a real in the column does not survive SQLite's text form, is infinite, or is
+    written with an exponent (SQLite's JSON writes 1.0e+16 where orjson writes 1e+16), or is
+    -0.0 (which SQLite writes 0.0 and cannot tell from 0.0 in SQL: Python can)."""
     column = quote(name)
     sql = (
         f"SELECT 1 FROM {table} WHERE typeof({column}) = 'real' "
-        f"AND (CAST(CAST({column} AS TEXT) AS REAL) != {column} OR abs({column}) > 1e308) LIMIT 1"
+        f"AND (CAST(CAST({column} AS TEXT) AS REAL) != {column} OR abs({column}) > 1e308 "
+        f"OR instr(CAST({column} AS TEXT), 'e') > 0) LIMIT 1"
     )
-    return connection.execute(sql).fetchone() is not None
+    if connection.execute(sql).fetchone() is not None:
+        return True
+    zeros = connection.execute(
+        f"SELECT {column} FROM {table} WHERE typeof({column}) = 'real' AND {column} = 0"
+    )
+    return any(math.copysign(1.0, value) < 0 for (value,) in zeros)

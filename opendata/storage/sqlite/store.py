@@ -22,7 +22,7 @@ from opendata.catalog.models import Package, Resource
 from opendata.errors import PackageError, QueryTimeout
 from opendata.query.params import RowQuery
 from opendata.query.summary_params import SummaryQuery
-from opendata.storage.base import ROW_POSITION, RowChanges, Slice, TableInfo, keyset
+from opendata.storage.base import ROW_POSITION, KeyPart, RowChanges, Slice, TableInfo, keyset
 from opendata.storage.sqlite import build, diff
 from opendata.storage.sqlite.queries import (
     MAX_JSON_FIELDS,
@@ -48,7 +48,7 @@ class SqliteStore:
         self.time_limit_ms = time_limit_ms  # 0: no limit
         self.retry_after = retry_after
         self._local = threading.local()
-        self._info: dict[tuple[str, str], TableInfo] = {}
+        self._info: dict[tuple[str, str], tuple[TableInfo, frozenset[str]]] = {}
 
     # -- connections and limits --------------------------------------------------------
 
@@ -121,11 +121,23 @@ class SqliteStore:
     # -- reading -------------------------------------------------------------------------
 
     def info(self, package: Package, resource: Resource) -> TableInfo:
+        return self._facts(package, resource)[0]
+
+    def _facts(self, package: Package, resource: Resource) -> tuple[TableInfo, frozenset[str]]:
         key = (package.digest, resource.name)
-        info = self._info.get(key)
-        if info is None:
-            info = self._info[key] = build.read_info(self.connection(package), resource.name)
-        return info
+        facts = self._info.get(key)
+        if facts is None:
+            facts = self._info[key] = build.read_info(self.connection(package), resource.name)
+        return facts
+
+    def _order(
+        self, package: Package, resource: Resource, query: RowQuery
+    ) -> tuple[list[KeyPart], list[KeyPart]]:
+        """The keyset, and the parts of it SQLite sorts on: a field with one value in every row
+        (stored as a constant, unindexed) orders nothing, so it is left out of the SQL."""
+        info, constant = self._facts(package, resource)
+        parts = keyset(resource, query, info.nullable)
+        return parts, [p for p in parts if p.field not in constant]
 
     def page(
         self,
@@ -136,26 +148,26 @@ class SqliteStore:
         *,
         as_json: bool = False,
     ) -> Slice:
-        """For JSON, rows of all fields are the objects rendered at build time; for a selection
-        of fields SQLite writes each object (json_object). Both are several times cheaper than
-        a dict per row serialised again. Number fields SQLite would not write exactly (see
-        TableInfo.inexact) keep that Python path."""
+        """For JSON, SQLite writes each row's object (json_object), several times cheaper than a
+        dict per row serialised again. Number fields SQLite would not write exactly (see
+        TableInfo.inexact), or more fields than its functions take, keep that Python path."""
         info = self.info(package, resource)
-        parts = keyset(resource, query, info.nullable)
+        parts, ordered = self._order(package, resource, query)
         names = list(query.fields or resource.field_names)
         where, params = where_clause(query)
         if after is not None:
-            clause, after_params = after_clause(parts, after)
+            kept = [v for p, v in zip(parts, after, strict=True) if p in ordered]
+            clause, after_params = after_clause(ordered, kept)
             where, params = f"{where} AND {clause}", [*params, *after_params]
         sqlite_json = as_json
-        if as_json and tuple(names) == resource.field_names:
-            values = [quote(build.ROW_JSON)]  # rendered when the store was built
-        elif as_json and len(names) <= MAX_JSON_FIELDS and not info.inexact.intersection(names):
+        if as_json and len(names) <= MAX_JSON_FIELDS and not info.inexact.intersection(names):
             values = [json_object(resource, names)]
         else:
             values, sqlite_json = [quote(n) for n in names], False
         select = ", ".join([*values, *(expression(p) for p in parts)])
-        sql = f"SELECT {select} FROM {quote(resource.name)} WHERE {where} ORDER BY {order_by(parts)} LIMIT ?"
+        sql = (
+            f"SELECT {select} FROM {quote(resource.name)} WHERE {where} ORDER BY {order_by(ordered)} LIMIT ?"
+        )
         records = self.connection(package).execute(sql, [*params, query.limit + 1]).fetchall()
         has_more = len(records) > query.limit
         if has_more:
@@ -178,10 +190,10 @@ class SqliteStore:
     def iter_batches(
         self, package: Package, resource: Resource, query: RowQuery, batch: int = 5000
     ) -> Iterator[list[tuple[Any, ...]]]:
-        parts = keyset(resource, query, self.info(package, resource).nullable)
+        ordered = self._order(package, resource, query)[1]
         where, params = where_clause(query)
         columns = ", ".join(quote(n) for n in query.fields or resource.field_names)
-        sql = f"SELECT {columns} FROM {quote(resource.name)} WHERE {where} ORDER BY {order_by(parts)}"
+        sql = f"SELECT {columns} FROM {quote(resource.name)} WHERE {where} ORDER BY {order_by(ordered)}"
         cursor = self.connection(package).execute(sql, params)
         first = cursor.fetchmany(batch)
 
