@@ -125,8 +125,9 @@ def _member(name: str, level: int | None) -> zipfile.ZipInfo:
 def _part(book: zipfile.ZipFile, sink: _Sink, name: str, pieces: Iterable[str]) -> Iterator[bytes]:
     """Write the part `name` of `pieces`, handing on what the zip wrote once there is enough.
 
-    No Zip64: Excel asks to repair small parts written with it. A sheet of more than 4 GiB of
-    XML (1,048,575 rows of over 4 KB each) then stops with an error instead, never silently."""
+    No forced Zip64: zipfile wrote forced Zip64 headers of small parts inconsistently before
+    Python 3.12 (CPython issue 103861), and Excel is strict about them. A sheet of more than
+    4 GiB of XML (1,048,575 rows of over 4 KB each) then stops with an error, never silently."""
     with book.open(_member(name, book.compresslevel), "w") as part:
         for piece in pieces:
             part.write(piece.encode("utf-8", "surrogatepass"))
