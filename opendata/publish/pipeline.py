@@ -73,8 +73,9 @@ Hook = Callable[[str], None]
 # 2: the zip holds the Excel flavour; search entries hold table text. 3: XLSX, Parquet.
 # 4: the store keeps no CSV lines (opendata.storage.sqlite). 5: nor JSON objects; constant
 # fields are generated columns, nullable fields have partial indexes; reals SQLite writes with
-# an exponent are marked inexact (their JSON is orjson's).
-ARTEFACTS_FORMAT = 5
+# an exponent are marked inexact (their JSON is orjson's). 6: the same, so that a folder built
+# by either half before they met (both 5) is never taken for this layout.
+ARTEFACTS_FORMAT = 6
 
 
 @dataclass(frozen=True)
