@@ -164,6 +164,10 @@ class PackageError(Problem):
     slug, title, status = "package-error", "Data package error", 500
 
 
+class OlderRelease(PackageError):
+    """A published release whose store and files another version of the service wrote."""
+
+
 class CkanError(Problem):
     """CKAN could not be reached or refused a call (raised by opendata.ckan)."""
 

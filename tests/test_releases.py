@@ -204,3 +204,37 @@ def test_harvesters_see_the_releases_as_versions(two_releases):
     published = next(r for r in client.get(f"{API}/releases").get_json()["releases"] if r["id"] == b)
     assert extras["release"] == b and extras["release_published"] == published["published"]
     assert shown["metadata_modified"] == published["published"].removesuffix("Z")
+
+
+def _mark_older_layout(releases: Path, release: str) -> None:
+    """Make `release` look written by an older version of the service (another store layout)."""
+    import json
+
+    path = releases / NAME / release / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest.pop("artefactsFormat")
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def test_a_release_of_an_older_layout_is_not_served_and_never_a_500(two_releases, tmp_path):
+    a, b, releases, _ = two_releases
+    _mark_older_layout(releases, b)  # the current release
+    _mark_older_layout(releases, a)
+    app = create_app({"RELEASES_DIR": str(releases), "CACHE_DIR": str(tmp_path / "cache2")})
+    app.test_client_class = ClosingClient
+    client = app.test_client()
+    for path in (API, f"{API}/resources/{NAME}/rows", f"{API}/releases/{a}/resources/{NAME}/rows"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.mimetype == "application/problem+json"
+
+
+def test_publishing_over_a_release_of_an_older_layout_rebuilds_and_serves(two_releases, tmp_path):
+    a, b, releases, _ = two_releases
+    _mark_older_layout(releases, b)
+    rows = [[1, "x", 11], [5, "v", 50]]
+    outcome = publish_package(write_package(tmp_path / "c", NAME, FIELDS, rows, ["id"]), releases)
+    assert outcome.status == "published" and outcome.release not in (a, b)
+    app = create_app({"RELEASES_DIR": str(releases), "CACHE_DIR": str(tmp_path / "cache3")})
+    body = app.test_client().get(f"{API}/resources/{NAME}/rows").get_json()
+    assert [row["amount"] for row in body["rows"]] == [11, 50]

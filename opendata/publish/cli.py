@@ -160,7 +160,7 @@ def prune(keep: int, name: str | None) -> None:
             if release.id in kept:
                 click.echo(f"kept    {dataset} {release.id} {_size(release.bytes)} ({_size(own)} its own)")
                 continue
-            package = open_release(root, dataset, release.id)[1]
+            package = open_release(root, dataset, release.id, any_layout=True)[1]
             remove_release(root, dataset, release.id)
             store.drop(package)  # after the folder: a release is never listed without its tables
             freed += own

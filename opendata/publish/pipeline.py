@@ -30,12 +30,13 @@ from opendata.catalog.models import Package
 from opendata.catalog.search import search_entry
 from opendata.catalog.validate import Issue, PackageReport, validate_package
 from opendata.config import defaults, from_environment
-from opendata.errors import PackageError
+from opendata.errors import OlderRelease, PackageError
 from opendata.exports.files import DOWNLOADS, csv_flavours, write_flavour
 from opendata.formats import registry
 from opendata.formats.files import write_prebuilt
 from opendata.publish import artefacts, diff
 from opendata.publish.releases import (
+    ARTEFACTS_FORMAT,
     CURRENT,
     HISTORY,
     ID_LENGTH,
@@ -67,15 +68,6 @@ STEPS = (
 )
 NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 Hook = Callable[[str], None]
-
-# Bumped whenever the derived files of a release (store, downloads, zip) are written
-# differently, so a new build of the code never reuses a release folder built the old way.
-# 2: the zip holds the Excel flavour; search entries hold table text. 3: XLSX, Parquet.
-# 4: the store keeps no CSV lines (opendata.storage.sqlite). 5: nor JSON objects; constant
-# fields are generated columns, nullable fields have partial indexes; reals SQLite writes with
-# an exponent are marked inexact (their JSON is orjson's). 6: the same, so that a folder built
-# by either half before they met (both 5) is never taken for this layout.
-ARTEFACTS_FORMAT = 6
 
 
 @dataclass(frozen=True)
@@ -262,12 +254,13 @@ def _build(
     search = search_entry(package, artefacts.table_texts(engine, package, search_table_rows))
     hook("changes")
     previous = current_id(root, name)
-    changes = diff.summary(store, open_release(root, name, previous)[1], package) if previous else {}
+    changes = _changes(store, root, name, previous, package)
     hook("manifest")
     manifest = {
         "name": name,
         "release": digest[:ID_LENGTH],
         "digest": digest,
+        "artefactsFormat": ARTEFACTS_FORMAT,
         "version": package.version,
         "published": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "previous": previous,
@@ -277,6 +270,23 @@ def _build(
     }
     write_atomically(staging / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
     return changes
+
+
+def _changes(
+    store: TableStore, root: Path, name: str, previous: str | None, package: Package
+) -> dict[str, Any]:
+    """The change summary against the previous release, when this code can read that release.
+
+    A release built by an older layout (see ARTEFACTS_FORMAT) has tables this code cannot
+    query: the new release then records no change summary rather than failing to publish.
+    """
+    if not previous:
+        return {}
+    try:
+        before = open_release(root, name, previous)[1]
+    except OlderRelease:
+        return {}
+    return diff.summary(store, before, package)
 
 
 def _inventory(staging: Path, previous: Path | None) -> dict[str, dict[str, Any]]:

@@ -25,7 +25,7 @@ from typing import Any
 
 from opendata.catalog.loader import DESCRIPTOR, read_descriptor
 from opendata.catalog.models import Package
-from opendata.errors import PackageError
+from opendata.errors import OlderRelease, PackageError
 
 MANIFEST = "manifest.json"
 CURRENT = "current"
@@ -33,6 +33,15 @@ HISTORY = "history.json"
 STAGING = ".staging"
 LOCK = ".lock"
 ID_LENGTH = 16  # hex digits of the digest that name a release
+
+# Bumped whenever the derived files of a release (store, downloads, zip) are written
+# differently, so a new build of the code never reuses a release folder built the old way.
+# 2: the zip holds the Excel flavour; search entries hold table text. 3: XLSX, Parquet.
+# 4: the store keeps no CSV lines (opendata.storage.sqlite). 5: nor JSON objects; constant
+# fields are generated columns, nullable fields have partial indexes; reals SQLite writes with
+# an exponent are marked inexact (their JSON is orjson's). 6: the manifest records the layout,
+# and open_release refuses a release of another one.
+ARTEFACTS_FORMAT = 6
 
 
 @dataclass(frozen=True)
@@ -115,12 +124,24 @@ def dataset_names(root: Path) -> list[str]:
     return [n for n in entries if not n.startswith(".") and os.path.islink(Path(root) / n / CURRENT)]
 
 
-def open_release(root: Path, name: str, release: str) -> tuple[Release, Package]:
-    """The release `release` of `name` and its package, loaded from the release folder alone."""
+def open_release(root: Path, name: str, release: str, *, any_layout: bool = False) -> tuple[Release, Package]:
+    """The release `release` of `name` and its package, loaded from the release folder alone.
+
+    A release whose derived files (its store above all) were written by another layout than
+    this code's ARTEFACTS_FORMAT raises OlderRelease, unless `any_layout` (for what reads only
+    its descriptor and manifest, such as prune): querying it would fail on every request.
+    """
     if not release or "/" in release or release.startswith("."):
         raise PackageError(f"{name}: no release {release!r}")
     directory = dataset_dir(root, name) / release
     manifest = read_manifest(directory)
+    layout = manifest.get("artefactsFormat")
+    if not any_layout and layout != ARTEFACTS_FORMAT:
+        raise OlderRelease(
+            f"{name}: release {release} was built by another version of the service (layout "
+            f"{layout or 'before 6'}, this version reads {ARTEFACTS_FORMAT}); "
+            "run `opendata publish` to rebuild it"
+        )
     descriptor = read_descriptor(directory / DESCRIPTOR)
     package = Package.from_descriptor(descriptor, directory, trusted=True)
     info = Release.from_manifest(manifest, directory)

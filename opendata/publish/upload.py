@@ -142,6 +142,6 @@ def _check_scope(descriptor: dict, name: str, token: Token, root: Path) -> None:
         )
     current = current_id(root, name)
     if current is not None:
-        owner = open_release(root, name, current)[1].publisher
+        owner = open_release(root, name, current, any_layout=True)[1].publisher
         if owner is not None and owner.slug != token.publisher:
             raise Forbidden(f"dataset {name!r} is published by {owner.slug}", parameter="name")
