@@ -62,7 +62,7 @@ POSTGRES_SKIPS := --ignore=tests/check --ignore=tests/browser --ignore=tests/tes
 	--ignore=tests/storage --ignore=tests/ckan
 
 test: $(STAMP) lint validate
-	scripts/install-system-deps.sh browser office $(if $(filter none,$(POSTGRES)),,postgresql)
+	scripts/install-system-deps.sh browser office nginx $(if $(filter none,$(POSTGRES)),,postgresql)
 	@if [ "$(POSTGRES)" != none ]; then bash scripts/postgres/start.sh >/dev/null; fi
 	@if [ "$(CKAN)" != none ]; then bash scripts/ckan/start.sh >/dev/null; fi
 	@if [ "$(CKAN)" != none ] && [ -f var/ckan/env ]; then set -a; . ./var/ckan/env; set +a; fi; \
@@ -74,6 +74,7 @@ test: $(STAMP) lint validate
 check: test
 
 bench: $(STAMP)
+	scripts/install-system-deps.sh bench
 	$(BIN)/python scripts/bench_api.py
 
 clean:
