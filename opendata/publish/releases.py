@@ -40,8 +40,9 @@ ID_LENGTH = 16  # hex digits of the digest that name a release
 # 4: the store keeps no CSV lines (opendata.storage.sqlite). 5: nor JSON objects; constant
 # fields are generated columns, nullable fields have partial indexes; reals SQLite writes with
 # an exponent are marked inexact (their JSON is orjson's). 6: the manifest records the layout,
-# and open_release refuses a release of another one.
-ARTEFACTS_FORMAT = 6
+# and open_release refuses a release of another one. 7: the store holds the row counts of its
+# categorical fields and their pairs (opendata.storage.counts).
+ARTEFACTS_FORMAT = 7
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from opendata.catalog.models import Package, Resource
 from opendata.query.params import RowQuery
 from opendata.query.summary_params import SummaryQuery
+from opendata.storage.counts import Counted
 
 ROW_POSITION = "_rowid"  # the row's position in its CSV, from 1; not a field, never served
 CHANGE_KINDS = ("added", "removed", "changed")
@@ -37,6 +38,9 @@ class TableInfo:
     # (or infinities): their JSON is written in Python. A backend without such a writer may
     # name none and write JSON its own way, as long as the bytes are the same.
     inexact: frozenset[str] = frozenset()
+    # The fields and pairs whose row counts were taken at publish time (opendata.storage.counts):
+    # whether `count` can answer from them is known without a query.
+    counted: Counted = field(default_factory=Counted)
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,13 @@ class TableStore(Protocol):
         ...
 
     def count(self, package: Package, resource: Resource, query: RowQuery) -> int:
-        """How many rows match query.filters (uncached: the engine caches)."""
+        """How many rows match query.filters (uncached: the engine caches): `stored_count` when
+        it answers, else a count of the rows."""
+        ...
+
+    def stored_count(self, package: Package, resource: Resource, query: RowQuery) -> int | None:
+        """The total of query.filters from the counts taken at publish time (0 when no row has
+        the values), or None when they do not hold it (see opendata.storage.counts.lookup)."""
         ...
 
     def iter_batches(

@@ -6,7 +6,8 @@ to both: the status, the body bytes and the headers that carry data (total, next
 ETag) must be equal, and for row pages every following page is fetched through `next_url`
 and compared too, so cursors, tie-breaks and nulls are checked page after page. The
 prebuilt downloads, written at publish time from each store, must be equal file for file,
-and so must the diff between two releases.
+and so must the diff between two releases. Totals answered from the counts taken at publish
+time (opendata.storage.counts) must be the number of rows the filters match, on both.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from opendata import config
 from opendata.app import create_app
 from opendata.publish.pipeline import publish_package
-from opendata.storage import publishing_store
+from opendata.query.params import parse_query
+from opendata.storage import counts, publishing_store
 from tests.conftest import ClosingClient
 from tests.storage.contract_data import NAME, write_contract_package
 
@@ -70,6 +72,9 @@ PAGES = [  # query strings of /rows; every page of each is compared
     "share_%25__gte=3&sort=-share_%25,id&limit=21",
     "share_%25__in=1,2&fields=id,share_%25",
     "j=k&fields=j,id&sort=-j,id&limit=30",
+    "grp=b&flag=true&limit=3",  # totals from the counts taken at publish time
+    "code=0123&j=k&sort=-id&limit=4",
+    "code__in=123,7&fiscal_year=2020",
     "facet=grp,flag,fiscal_year&limit=3",
     "facet=amount,day&amount__gt=0&limit=3",
 ]
@@ -120,7 +125,12 @@ def clients(tmp_path_factory, postgres_url):
         for version, changed in enumerate((False, True)):
             packages = root / f"v{version}" / backend
             write_contract_package(packages, changed=changed)
-            publish(packages, root / backend / "releases", url)
+            with pytest.MonkeyPatch.context() as patch:
+                # 240 rows cannot reach the real bounds: lowered, `id` (240 values) is over the
+                # distinct-value bound and the pairs of more than 30 combinations are not kept.
+                patch.setattr(counts, "COUNTED_MAX_VALUES", 200)
+                patch.setattr(counts, "PAIR_MAX_COMBINATIONS", 30)
+                publish(packages, root / backend / "releases", url)
         app = create_app(
             {
                 "RELEASES_DIR": str(root / backend / "releases"),
@@ -225,6 +235,76 @@ def test_the_coverage_read_from_each_store_is_the_same(clients):
 
 def test_an_earlier_release_answers_the_same(clients):
     assert same_answer(clients, pinned(clients, f"{ROWS}?sort=-ratio&limit=500")).status_code == 200
+
+
+# Totals: (query, answered from the counts?). Every other query is counted by count(*).
+TOTALS = [
+    ("grp=b", True),  # one eq filter
+    ("grp=b&flag=true", True),  # two eq filters
+    ("fiscal_year=2020&code__in=0123,007", True),  # eq + in
+    ("grp__in=a,B,ア&j__in=j,k", True),  # in + in
+    ("grp=nothing&flag=true", True),  # a value not present: 0
+    ("code=123&fiscal_year=1999", True),
+    ("code=0123", True),  # text that reads as a number is not the number
+    ("code=123", True),
+    ("code__in=7,007&j=k", True),
+    ("flag=false", True),  # a boolean
+    ("flag=1&day=2021-04-01", True),  # a boolean and a date
+    ("day__in=2020-12-31,2022-03-10&j=j", True),  # a date
+    ("grp__in=b,b&j=k", True),  # a value given twice counts once, as in SQL
+    ("id=7", False),  # over the distinct-value bound
+    ("id=7&flag=true", False),
+    ("note=plain", False),  # a value longer than COUNTED_MAX_BYTES
+    ("grp=b&fiscal_year=2020", False),  # a pair of more combinations than the bound
+    ("grp=b&share_%25=3", False),
+    ("grp=b&flag=true&j=k", False),  # three filters
+    ("grp=b&fiscal_year__gte=2020", False),  # a range
+    ("grp__ne=b", False),
+    ("grp__isnull=false&flag=true", False),  # nulls are never answered from the counts
+    ("fiscal_year=2020&fiscal_year__in=2020,2021", False),  # one field filtered twice
+    ("amount=7", False),  # numbers are not counted
+]
+
+
+def _store_query(client, query: str):
+    service = client.application.extensions["opendata"]
+    package, resource = service.resource(NAME, NAME)
+    row_query = parse_query(resource, parse_qs(query), default_limit=100, max_limit=1000)
+    return service.store, package, resource, row_query
+
+
+def test_the_counts_hold_the_categorical_fields_and_their_small_pairs(clients):
+    for backend in BACKENDS:
+        store, package, resource, _ = _store_query(clients[backend], "")
+        counted = store.info(package, resource).counted
+        assert set(counted.fields) == {"grp", "fiscal_year", "day", "flag", "share_%", "j", "code"}, backend
+        assert ("grp", "flag") in counted.pairs and ("grp", "fiscal_year") not in counted.pairs, backend
+
+
+@pytest.mark.parametrize(("query", "stored"), TOTALS)
+def test_a_total_from_the_counts_is_the_number_of_matching_rows(clients, query, stored):
+    totals = set()
+    for backend in BACKENDS:
+        store, package, resource, row_query = _store_query(clients[backend], query)
+        matching = sum(len(batch) for batch in store.iter_batches(package, resource, row_query))
+        answered = store.stored_count(package, resource, row_query)
+        assert (answered is not None) == stored, (backend, query)
+        assert store.count(package, resource, row_query) == matching, (backend, query)
+        if stored:
+            assert answered == matching, (backend, query)
+        totals.add(matching)
+    assert len(totals) == 1, query
+    if "nothing" in query or "1999" in query:
+        assert totals == {0}
+
+
+def test_a_page_with_two_equality_filters_has_the_total_of_its_rows(clients):
+    query = "grp=b&flag=true"
+    body = same_answer(clients, f"{ROWS}?{query}&limit=1000").get_json()
+    assert body["total"] == len(body["rows"]) > 0
+    for backend in BACKENDS:
+        store, package, resource, row_query = _store_query(clients[backend], query)
+        assert store.stored_count(package, resource, row_query) == body["total"], backend
 
 
 def _path(url: str) -> str:

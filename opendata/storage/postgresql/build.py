@@ -1,7 +1,8 @@
 """Loading a release into PostgreSQL: a schema of its own, COPY, indexes, ANALYZE, one commit.
 
 The whole release is written in one transaction: its schema, each table filled with COPY,
-an index per field, the facts `info` reads, and ANALYZE. Until the commit nobody else can
+an index per field, the facts `info` reads, the row counts of the categorical fields and
+their pairs (opendata.storage.counts), and ANALYZE. Until the commit nobody else can
 see any of it, and an interrupted load leaves nothing behind; the release is then made
 current by the publish pipeline, after the commit, so a reader never meets a half-loaded one.
 """
@@ -9,8 +10,9 @@ current by the publish pipeline, after the commit, so a reader never meets a hal
 from __future__ import annotations
 
 import csv
+import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -19,10 +21,12 @@ import psycopg
 
 from opendata.catalog.models import Field, Package, Resource
 from opendata.errors import PackageError
+from opendata.storage import counts
 from opendata.storage.base import ROW_POSITION
 from opendata.storage.postgresql.queries import (
     INFO_TABLE,
     MAX_IDENTIFIER,
+    TEXT,
     column_type,
     quote,
     schema_name,
@@ -31,7 +35,8 @@ from opendata.storage.postgresql.queries import (
 
 # Bumped whenever a release's tables are laid out differently, so that a schema written by an
 # earlier version of this loader is rebuilt rather than kept (see build_release).
-STORE_FORMAT = 1
+# 2: the counts table (opendata.storage.counts) and _tables.counted.
+STORE_FORMAT = 2
 TRUES = frozenset({"true", "True", "TRUE", "1", "yes"})
 INDEX_MAX_BYTES = 2000  # the longest text indexed, safely under B-tree's entry limit (2,704)
 
@@ -112,7 +117,7 @@ def check_names(resource: Resource) -> None:
                 f"{resource.name}: name {name!r} is longer than {MAX_IDENTIFIER} bytes, "
                 "which PostgreSQL cannot hold"
             )
-    if ROW_POSITION in resource.field_names or resource.name == INFO_TABLE:
+    if ROW_POSITION in resource.field_names or resource.name in (INFO_TABLE, counts.COUNTS_TABLE):
         raise PackageError(f"{resource.name}: the name {ROW_POSITION!r} is reserved by the query store")
 
 
@@ -136,12 +141,21 @@ def build_release(connection: psycopg.Connection, package: Package) -> None:
         connection.execute(f"COMMENT ON SCHEMA {schema} IS {_literal(mark)}", [])
         connection.execute(
             f"CREATE TABLE {schema}.{INFO_TABLE} (name text PRIMARY KEY, row_count bigint, "
-            "nullable text[], inexact text[])",
+            "nullable text[], inexact text[], counted text)",
             [],
         )
+        # Values as the column's own text cast writes them (queries.count_text turns a filter's
+        # value into the same text); byte-wise, as the columns compare.
+        connection.execute(
+            f"CREATE TABLE {schema}.{counts.COUNTS_TABLE} (key integer, value_a {TEXT}, value_b {TEXT}, "
+            "n bigint, PRIMARY KEY (key, value_a, value_b))",
+            [],
+        )
+        keys = itertools.count(1)
         for resource in package.resources:
-            _load(connection, package, resource)
+            _load(connection, package, resource, keys)
         connection.execute(f"ANALYZE {schema}.{INFO_TABLE}", [])
+        connection.execute(f"ANALYZE {schema}.{counts.COUNTS_TABLE}", [])
 
 
 def _mark_of(connection: psycopg.Connection, package: Package) -> str | None:
@@ -157,7 +171,7 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''").replace("%", "%%") + "'"
 
 
-def _load(connection: psycopg.Connection, package: Package, resource: Resource) -> None:
+def _load(connection: psycopg.Connection, package: Package, resource: Resource, keys: Iterator[int]) -> None:
     target = table(package, resource)
     names = list(resource.field_names)
     columns = ", ".join(f"{quote(f.name)} {column_type(f)}" for f in resource.fields)
@@ -199,10 +213,51 @@ def _load(connection: psycopg.Connection, package: Package, resource: Resource) 
         for f, convert in zip(resource.fields, converters, strict=True)
         if isinstance(convert, NumberColumn) and not convert.exact
     ]
+    candidates = counts.candidates({f.name: f.type for f in resource.fields})
+    writer = CountWriter(connection, target, f"{quote(schema_name(package))}.{counts.COUNTS_TABLE}")
+    counted = counts.choose(candidates, frozenset(nullable), count, keys, writer)
     connection.execute(
-        f"INSERT INTO {quote(schema_name(package))}.{INFO_TABLE} VALUES (%s, %s, %s, %s)",
-        [resource.name, count, nullable, inexact],
+        f"INSERT INTO {quote(schema_name(package))}.{INFO_TABLE} VALUES (%s, %s, %s, %s, %s)",
+        [resource.name, count, nullable, inexact, counted.to_json()],
     )
+
+
+class CountWriter:
+    """The SQL of one table's counts (see opendata.storage.counts.CountWriter)."""
+
+    def __init__(self, connection: psycopg.Connection, target: str, counts_table: str) -> None:
+        self.connection, self.target, self.counts = connection, target, counts_table
+
+    def distinct(self, name: str, limit: int) -> tuple[int, int]:
+        column = quote(name)
+        found = self.connection.execute(
+            f"SELECT count(*), max(octet_length(v)) FROM (SELECT DISTINCT {column}::text AS v "
+            f"FROM {self.target} WHERE {column} IS NOT NULL LIMIT %s) d",
+            [limit],
+        ).fetchone()
+        assert found is not None
+        return found[0], found[1] or 0
+
+    def count_values(self, name: str, key: int) -> None:
+        column = quote(name)
+        self.connection.execute(
+            f"INSERT INTO {self.counts} SELECT %s, {column}::text, %s, count(*) FROM {self.target} "
+            f"WHERE {column} IS NOT NULL GROUP BY {column}",
+            [key, counts.ALONE],
+        )
+
+    def count_pairs(self, a: str, b: str, key: int, limit: int) -> int:
+        first, second = quote(a), quote(b)
+        cursor = self.connection.execute(
+            f"INSERT INTO {self.counts} SELECT %s, {first}::text, {second}::text, count(*) "
+            f"FROM {self.target} WHERE {first} IS NOT NULL AND {second} IS NOT NULL "
+            f"GROUP BY {first}, {second} LIMIT %s",
+            [key, limit],
+        )
+        return cursor.rowcount
+
+    def discard(self, key: int) -> None:
+        self.connection.execute(f"DELETE FROM {self.counts} WHERE key = %s", [key])
 
 
 def _keep_negative_zeros(

@@ -73,6 +73,17 @@ def bind(field: Field | None, value: Any) -> Any:
     return value
 
 
+def count_text(field: Field | None, value: Any) -> str:
+    """A filter's value as PostgreSQL's text cast writes the column's value (build.CountWriter
+    stores `column::text`): booleans true/false, integers in decimal, text and dates as they are."""
+    kind = field.type if field is not None else "string"
+    if kind == "boolean":
+        return "true" if value else "false"
+    if kind in ("integer", "year"):
+        return str(int(value))
+    return str(value)
+
+
 def where_clause(resource: Resource, query: RowQuery) -> tuple[str, list[Any]]:
     parts: list[str] = []
     params: list[Any] = []

@@ -24,11 +24,13 @@ from opendata.errors import PackageError
 from opendata.query.params import RowQuery
 from opendata.query.summary_params import SummaryQuery
 from opendata.storage.base import ROW_POSITION, RowChanges, Slice, TableInfo, keyset
+from opendata.storage.counts import COUNTS_TABLE, Counted, lookup
 from opendata.storage.postgresql import build, diff
 from opendata.storage.postgresql.connections import Database
 from opendata.storage.postgresql.queries import (
     INFO_TABLE,
     after_segments,
+    count_text,
     dataset_prefix,
     expression,
     group_order,
@@ -89,8 +91,8 @@ class PostgresStore:
         info = self._info.get(key)
         if info is None:
             sql = (
-                f"SELECT row_count, nullable, inexact FROM {quote(schema_name(package))}.{INFO_TABLE} "
-                "WHERE name = %s"
+                "SELECT row_count, nullable, inexact, counted "
+                f"FROM {quote(schema_name(package))}.{INFO_TABLE} WHERE name = %s"
             )
             try:
                 found = self._rows(sql, [resource.name])
@@ -100,8 +102,9 @@ class PostgresStore:
                 raise PackageError(
                     f"{package.name}: release {package.release_id} has no table {resource.name}"
                 )
-            count, nullable, inexact = found[0]
-            info = self._info[key] = TableInfo(count, frozenset(nullable), frozenset(inexact))
+            count, nullable, inexact, counted = found[0]
+            info = TableInfo(count, frozenset(nullable), frozenset(inexact), Counted.from_json(counted))
+            self._info[key] = info
         return info
 
     def page(
@@ -147,8 +150,25 @@ class PostgresStore:
         return Slice(names, rows, None, next_key)
 
     def count(self, package: Package, resource: Resource, query: RowQuery) -> int:
+        stored = self.stored_count(package, resource, query)
+        if stored is not None:
+            return stored
         where, params = where_clause(resource, query)
         return self._rows(f"SELECT count(*) FROM {table(package, resource)} WHERE {where}", params)[0][0]
+
+    def stored_count(self, package: Package, resource: Resource, query: RowQuery) -> int | None:
+        found = lookup(query, self.info(package, resource).counted)
+        if found is None:
+            return None
+        clauses: list[str] = ["key = %s"]
+        params: list[Any] = [found.key]
+        # The table holds each value as the column's text cast writes it: the filter's too.
+        for column, name, values in zip(("value_a", "value_b"), found.fields, found.values, strict=False):
+            field_ = resource.field(name)
+            clauses.append(f"{column} IN ({', '.join('%s' for _ in values)})")
+            params.extend([count_text(field_, v) for v in values])
+        sql = f"SELECT coalesce(sum(n), 0)::bigint FROM {quote(schema_name(package))}.{COUNTS_TABLE} WHERE "
+        return self._rows(sql + " AND ".join(clauses), params)[0][0]
 
     def iter_batches(
         self, package: Package, resource: Resource, query: RowQuery, batch: int = 5000

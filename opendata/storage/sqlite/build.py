@@ -10,12 +10,15 @@ written from the values). What makes it small without making queries slower:
 - every other field has an index, on its non-null values only when it holds nulls: an
   equality, range or IN filter implies "not null", so SQLite uses the partial index for
   them, and a sort on a nullable field sorts on (is not null, value), which no index of
-  the column serves anyway.
+  the column serves anyway;
+- the row counts of the categorical fields and of their pairs (opendata.storage.counts) are
+  one WITHOUT ROWID table keyed by small integers, a few bytes a count.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import sqlite3
 from collections.abc import Iterator
@@ -24,6 +27,7 @@ from typing import Any
 
 from opendata.catalog.models import Field, Package, Resource
 from opendata.errors import PackageError
+from opendata.storage import counts
 from opendata.storage.base import ROW_POSITION, TableInfo
 from opendata.storage.sqlite.queries import quote, sql_string
 
@@ -64,10 +68,17 @@ def build_database(package: Package, path: Path) -> None:
         connection.execute("PRAGMA synchronous = OFF")
         connection.execute(
             "CREATE TABLE _tables (name TEXT PRIMARY KEY, row_count INTEGER, nullable TEXT, inexact TEXT, "
-            "constant TEXT)"
+            "constant TEXT, counted TEXT)"
         )
+        # No affinity for the values: each keeps the storage class of its column (the text
+        # "0123" is not the integer 123), so it compares with a filter's value as the column does.
+        connection.execute(
+            f"CREATE TABLE {counts.COUNTS_TABLE} (key INTEGER, value_a, value_b, n INTEGER, "
+            "PRIMARY KEY (key, value_a, value_b)) WITHOUT ROWID"
+        )
+        keys = itertools.count(1)
         for resource in package.resources:
-            _load_resource(connection, resource)
+            _load_resource(connection, resource, keys)
         connection.commit()
         connection.execute("ANALYZE")
         connection.commit()
@@ -77,10 +88,10 @@ def build_database(package: Package, path: Path) -> None:
 
 def read_info(connection: sqlite3.Connection, name: str) -> tuple[TableInfo, frozenset[str]]:
     """The table's TableInfo, and its fields stored as constants (generated columns)."""
-    count, nullable, inexact, constant = connection.execute(
-        "SELECT row_count, nullable, inexact, constant FROM _tables WHERE name = ?", (name,)
+    count, nullable, inexact, constant, counted = connection.execute(
+        "SELECT row_count, nullable, inexact, constant, counted FROM _tables WHERE name = ?", (name,)
     ).fetchone()
-    info = TableInfo(count, _names(nullable), _names(inexact))
+    info = TableInfo(count, _names(nullable), _names(inexact), counts.Counted.from_json(counted))
     return info, _names(constant)
 
 
@@ -121,10 +132,12 @@ def _literal(value: Any) -> str:
     return sql_string(str(value))
 
 
-def _load_resource(connection: sqlite3.Connection, resource: Resource) -> None:
+def _load_resource(connection: sqlite3.Connection, resource: Resource, keys: Iterator[int]) -> None:
     clash = set(resource.field_names).intersection(RESERVED)
     if clash:
         raise PackageError(f"{resource.name}: field name {sorted(clash)[0]!r} is reserved by the query store")
+    if resource.name in ("_tables", counts.COUNTS_TABLE):
+        raise PackageError(f"{resource.name}: the name is reserved by the query store")
     table = quote(resource.name)
     constants = _constants(resource)
     columns = []
@@ -160,10 +173,57 @@ def _load_resource(connection: sqlite3.Connection, resource: Resource) -> None:
         partial = f" WHERE {quote(name)} IS NOT NULL" if name in nullable else ""
         connection.execute(f"CREATE INDEX {index} ON {table} ({quote(name)}){partial}")
     inexact = [f.name for f in resource.fields if f.type == "number" and _inexact(connection, table, f.name)]
+    constant = frozenset(names[i] for i in constants)
+    candidates = counts.candidates({f.name: f.type for f in resource.fields}, constant)
+    writer = CountWriter(connection, table)
+    counted = counts.choose(candidates, frozenset(nullable), count, keys, writer)
     connection.execute(
-        "INSERT INTO _tables VALUES (?, ?, ?, ?, ?)",
-        (resource.name, count, ",".join(nullable), ",".join(inexact), ",".join(names[i] for i in constants)),
+        "INSERT INTO _tables VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            resource.name,
+            count,
+            ",".join(nullable),
+            ",".join(inexact),
+            ",".join(names[i] for i in constants),
+            counted.to_json(),
+        ),
     )
+
+
+class CountWriter:
+    """The SQL of one table's counts (see opendata.storage.counts.CountWriter)."""
+
+    def __init__(self, connection: sqlite3.Connection, table: str) -> None:
+        self.connection, self.table = connection, table
+
+    def distinct(self, name: str, limit: int) -> tuple[int, int]:
+        column = quote(name)
+        found, longest = self.connection.execute(
+            f"SELECT count(*), max(length(CAST(v AS BLOB))) FROM (SELECT DISTINCT {column} AS v "
+            f"FROM {self.table} WHERE {column} IS NOT NULL LIMIT ?)",
+            (limit,),
+        ).fetchone()
+        return found, longest or 0
+
+    def count_values(self, name: str, key: int) -> None:
+        column = quote(name)
+        self.connection.execute(
+            f"INSERT INTO {counts.COUNTS_TABLE} SELECT ?, {column}, ?, count(*) FROM {self.table} "
+            f"WHERE {column} IS NOT NULL GROUP BY {column}",
+            (key, counts.ALONE),
+        )
+
+    def count_pairs(self, a: str, b: str, key: int, limit: int) -> int:
+        first, second = quote(a), quote(b)
+        cursor = self.connection.execute(
+            f"INSERT INTO {counts.COUNTS_TABLE} SELECT ?, {first}, {second}, count(*) FROM {self.table} "
+            f"WHERE {first} IS NOT NULL AND {second} IS NOT NULL GROUP BY {first}, {second} LIMIT ?",
+            (key, limit),
+        )
+        return cursor.rowcount
+
+    def discard(self, key: int) -> None:
+        self.connection.execute(f"DELETE FROM {counts.COUNTS_TABLE} WHERE key = ?", (key,))
 
 
 def _inexact(connection: sqlite3.Connection, table: str, name: str) -> bool:

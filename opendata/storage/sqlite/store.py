@@ -22,6 +22,7 @@ from opendata.catalog.models import Package, Resource
 from opendata.errors import PackageError, QueryTimeout
 from opendata.query.params import RowQuery
 from opendata.query.summary_params import SummaryQuery
+from opendata.storage import counts
 from opendata.storage.base import ROW_POSITION, KeyPart, RowChanges, Slice, TableInfo, keyset
 from opendata.storage.sqlite import build, diff
 from opendata.storage.sqlite.queries import (
@@ -183,8 +184,27 @@ class SqliteStore:
         return Slice(names, rows, None, next_key)
 
     def count(self, package: Package, resource: Resource, query: RowQuery) -> int:
+        stored = self.stored_count(package, resource, query)
+        if stored is not None:
+            return stored
         where, params = where_clause(query)
         sql = f"SELECT count(*) FROM {quote(resource.name)} WHERE {where}"
+        return self.connection(package).execute(sql, params).fetchone()[0]
+
+    def stored_count(self, package: Package, resource: Resource, query: RowQuery) -> int | None:
+        found = counts.lookup(query, self.info(package, resource).counted)
+        if found is None:
+            return None
+        # Values are bound as the filters bind them, and the table's columns have no affinity,
+        # so each compares as it does with the field's own column.
+        clauses = [
+            f"{column} IN ({', '.join('?' for _ in values)})"
+            for column, values in zip(("value_a", "value_b"), found.values, strict=False)
+        ]
+        sql = (
+            f"SELECT coalesce(sum(n), 0) FROM {counts.COUNTS_TABLE} WHERE key = ? AND {' AND '.join(clauses)}"
+        )
+        params = [found.key, *(v for values in found.values for v in values)]
         return self.connection(package).execute(sql, params).fetchone()[0]
 
     def iter_batches(
