@@ -82,5 +82,7 @@ def write_contract_package(root: Path, changed: bool = False) -> Path:
         data = [r for r in data if r[0] % 50 != 0]  # removed
         for r in data[::17]:
             r[2], r[6] = "99.5", "false"  # changed
-        data += [[ROWS + i, "new", str(i), "", "2023", "", "true", "added", "1", "j", "123"] for i in range(1, 4)]
+        data += [
+            [ROWS + i, "new", str(i), "", "2023", "", "true", "added", "1", "j", "123"] for i in range(1, 4)
+        ]
     return write_package(root, NAME, FIELDS, data, ["id"], lineterminator="\r\n")
