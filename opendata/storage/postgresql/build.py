@@ -28,6 +28,7 @@ from opendata.storage.postgresql.queries import (
     MAX_IDENTIFIER,
     TEXT,
     column_type,
+    count_text,
     quote,
     schema_name,
     table,
@@ -38,6 +39,7 @@ from opendata.storage.postgresql.queries import (
 # 2: the counts table (opendata.storage.counts) and _tables.counted.
 STORE_FORMAT = 2
 TRUES = frozenset({"true", "True", "TRUE", "1", "yes"})
+TALLY_BATCH = 10_000  # rows handed to the tally at a time (it groups them in larger batches)
 INDEX_MAX_BYTES = 2000  # the longest text indexed, safely under B-tree's entry limit (2,704)
 
 
@@ -144,8 +146,8 @@ def build_release(connection: psycopg.Connection, package: Package) -> None:
             "nullable text[], inexact text[], counted text)",
             [],
         )
-        # Values as the column's own text cast writes them (queries.count_text turns a filter's
-        # value into the same text); byte-wise, as the columns compare.
+        # Values as queries.count_text writes them, for the build and for a filter alike;
+        # compared byte-wise, as the columns are.
         connection.execute(
             f"CREATE TABLE {schema}.{counts.COUNTS_TABLE} (key integer, value_a {TEXT}, value_b {TEXT}, "
             "n bigint, PRIMARY KEY (key, value_a, value_b))",
@@ -177,6 +179,7 @@ def _load(connection: psycopg.Connection, package: Package, resource: Resource, 
     columns = ", ".join(f"{quote(f.name)} {column_type(f)}" for f in resource.fields)
     connection.execute(f"CREATE TABLE {target} ({ROW_POSITION} bigint PRIMARY KEY, {columns})", [])
     converters = [_converter(f) for f in resource.fields]
+    tally = counts.Tally.of(resource.fields)
     targets = ", ".join([ROW_POSITION, *(quote(n) for n in names)])
     count = 0
     with resource.path.open(encoding="utf-8", newline="") as handle:
@@ -189,8 +192,15 @@ def _load(connection: psycopg.Connection, package: Package, resource: Resource, 
             # names' `%%` (see quote) go back to `%` here.
             statement = f"COPY {target} ({targets}) FROM STDIN".replace("%%", "%")
             with connection.cursor().copy(statement) as copy:
+                batch: list[list[Any]] = []
                 for count, record in enumerate(reader, start=1):
-                    copy.write_row([count, *[convert(record[i]) for convert, i in pairs]])
+                    row = [convert(record[i]) for convert, i in pairs]
+                    copy.write_row([count, *row])
+                    batch.append(row)
+                    if len(batch) >= TALLY_BATCH:
+                        tally.add(batch)
+                        batch.clear()
+                tally.add(batch)
         except psycopg.DataError as error:  # e.g. a NUL character, which PostgreSQL text cannot hold
             raise PackageError(f"{resource.name}: row {count}: {error}") from None
     for field, convert in zip(resource.fields, converters, strict=True):
@@ -213,51 +223,18 @@ def _load(connection: psycopg.Connection, package: Package, resource: Resource, 
         for f, convert in zip(resource.fields, converters, strict=True)
         if isinstance(convert, NumberColumn) and not convert.exact
     ]
-    candidates = counts.candidates({f.name: f.type for f in resource.fields})
-    writer = CountWriter(connection, target, f"{quote(schema_name(package))}.{counts.COUNTS_TABLE}")
-    counted = counts.choose(candidates, frozenset(nullable), count, keys, writer)
+    counted, counted_rows = tally.finish(count, keys)
+    fields = {f.name: f for f in resource.fields}
+    statement = f"COPY {quote(schema_name(package))}.{counts.COUNTS_TABLE} FROM STDIN".replace("%%", "%")
+    with connection.cursor().copy(statement) as copy:
+        for c in counted_rows:
+            # Each value as count_text writes it, which is how a filter's value is looked up.
+            second = counts.ALONE if c.field_b is None else count_text(fields[c.field_b], c.value_b)
+            copy.write_row([c.key, count_text(fields[c.field_a], c.value_a), second, c.n])
     connection.execute(
         f"INSERT INTO {quote(schema_name(package))}.{INFO_TABLE} VALUES (%s, %s, %s, %s, %s)",
         [resource.name, count, nullable, inexact, counted.to_json()],
     )
-
-
-class CountWriter:
-    """The SQL of one table's counts (see opendata.storage.counts.CountWriter)."""
-
-    def __init__(self, connection: psycopg.Connection, target: str, counts_table: str) -> None:
-        self.connection, self.target, self.counts = connection, target, counts_table
-
-    def distinct(self, name: str, limit: int) -> tuple[int, int]:
-        column = quote(name)
-        found = self.connection.execute(
-            f"SELECT count(*), max(octet_length(v)) FROM (SELECT DISTINCT {column}::text AS v "
-            f"FROM {self.target} WHERE {column} IS NOT NULL LIMIT %s) d",
-            [limit],
-        ).fetchone()
-        assert found is not None
-        return found[0], found[1] or 0
-
-    def count_values(self, name: str, key: int) -> None:
-        column = quote(name)
-        self.connection.execute(
-            f"INSERT INTO {self.counts} SELECT %s, {column}::text, %s, count(*) FROM {self.target} "
-            f"WHERE {column} IS NOT NULL GROUP BY {column}",
-            [key, counts.ALONE],
-        )
-
-    def count_pairs(self, a: str, b: str, key: int, limit: int) -> int:
-        first, second = quote(a), quote(b)
-        cursor = self.connection.execute(
-            f"INSERT INTO {self.counts} SELECT %s, {first}::text, {second}::text, count(*) "
-            f"FROM {self.target} WHERE {first} IS NOT NULL AND {second} IS NOT NULL "
-            f"GROUP BY {first}, {second} LIMIT %s",
-            [key, limit],
-        )
-        return cursor.rowcount
-
-    def discard(self, key: int) -> None:
-        self.connection.execute(f"DELETE FROM {self.counts} WHERE key = %s", [key])
 
 
 def _keep_negative_zeros(

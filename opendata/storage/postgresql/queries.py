@@ -74,8 +74,10 @@ def bind(field: Field | None, value: Any) -> Any:
 
 
 def count_text(field: Field | None, value: Any) -> str:
-    """A filter's value as PostgreSQL's text cast writes the column's value (build.CountWriter
-    stores `column::text`): booleans true/false, integers in decimal, text and dates as they are."""
+    """A value of `field` as the counts table holds it (opendata.storage.counts): the one
+    function both the build, for the values loaded, and the store, for a filter's values, use,
+    so they meet exactly: booleans true/false, integers in decimal, text and dates as they are
+    (a string field's "0123" stays "0123", never the integer 123's "123")."""
     kind = field.type if field is not None else "string"
     if kind == "boolean":
         return "true" if value else "false"

@@ -148,6 +148,7 @@ def _load_resource(connection: sqlite3.Connection, resource: Resource, keys: Ite
         columns.append(column)
     connection.execute(f"CREATE TABLE {table} ({ROW_POSITION} INTEGER PRIMARY KEY, {', '.join(columns)})")
     stored = [i for i in range(len(resource.fields)) if i not in constants]
+    tally = counts.Tally.of([resource.fields[i] for i in stored])  # constants are not counted
     targets = ", ".join(quote(resource.fields[i].name) for i in stored)
     insert = f"INSERT INTO {table} ({targets}) VALUES ({', '.join('?' for _ in stored)})"
     if not stored:  # every field is a constant: rows are only their positions
@@ -156,9 +157,11 @@ def _load_resource(connection: sqlite3.Connection, resource: Resource, keys: Ite
     for row in _rows(resource):
         batch.append([row[i] for i in stored])
         if len(batch) >= BATCH:
+            tally.add(batch)
             connection.executemany(insert, batch)
             count += len(batch)
             batch.clear()
+    tally.add(batch)
     connection.executemany(insert, batch)
     count += len(batch)
     names = [f.name for f in resource.fields]
@@ -173,10 +176,12 @@ def _load_resource(connection: sqlite3.Connection, resource: Resource, keys: Ite
         partial = f" WHERE {quote(name)} IS NOT NULL" if name in nullable else ""
         connection.execute(f"CREATE INDEX {index} ON {table} ({quote(name)}){partial}")
     inexact = [f.name for f in resource.fields if f.type == "number" and _inexact(connection, table, f.name)]
-    constant = frozenset(names[i] for i in constants)
-    candidates = counts.candidates({f.name: f.type for f in resource.fields}, constant)
-    writer = CountWriter(connection, table)
-    counted = counts.choose(candidates, frozenset(nullable), count, keys, writer)
+    counted, counted_rows = tally.finish(count, keys)
+    # Each value as the build stored it in its column (no affinity keeps its storage class).
+    connection.executemany(
+        f"INSERT INTO {counts.COUNTS_TABLE} VALUES (?, ?, ?, ?)",
+        ((c.key, c.value_a, c.value_b, c.n) for c in counted_rows),
+    )
     connection.execute(
         "INSERT INTO _tables VALUES (?, ?, ?, ?, ?, ?)",
         (
@@ -188,42 +193,6 @@ def _load_resource(connection: sqlite3.Connection, resource: Resource, keys: Ite
             counted.to_json(),
         ),
     )
-
-
-class CountWriter:
-    """The SQL of one table's counts (see opendata.storage.counts.CountWriter)."""
-
-    def __init__(self, connection: sqlite3.Connection, table: str) -> None:
-        self.connection, self.table = connection, table
-
-    def distinct(self, name: str, limit: int) -> tuple[int, int]:
-        column = quote(name)
-        found, longest = self.connection.execute(
-            f"SELECT count(*), max(length(CAST(v AS BLOB))) FROM (SELECT DISTINCT {column} AS v "
-            f"FROM {self.table} WHERE {column} IS NOT NULL LIMIT ?)",
-            (limit,),
-        ).fetchone()
-        return found, longest or 0
-
-    def count_values(self, name: str, key: int) -> None:
-        column = quote(name)
-        self.connection.execute(
-            f"INSERT INTO {counts.COUNTS_TABLE} SELECT ?, {column}, ?, count(*) FROM {self.table} "
-            f"WHERE {column} IS NOT NULL GROUP BY {column}",
-            (key, counts.ALONE),
-        )
-
-    def count_pairs(self, a: str, b: str, key: int, limit: int) -> int:
-        first, second = quote(a), quote(b)
-        cursor = self.connection.execute(
-            f"INSERT INTO {counts.COUNTS_TABLE} SELECT ?, {first}, {second}, count(*) FROM {self.table} "
-            f"WHERE {first} IS NOT NULL AND {second} IS NOT NULL GROUP BY {first}, {second} LIMIT ?",
-            (key, limit),
-        )
-        return cursor.rowcount
-
-    def discard(self, key: int) -> None:
-        self.connection.execute(f"DELETE FROM {counts.COUNTS_TABLE} WHERE key = ?", (key,))
 
 
 def _inexact(connection: sqlite3.Connection, table: str, name: str) -> bool:
