@@ -88,6 +88,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Bytes of JSON row pages each process keeps to answer the same page again (LRU; 0: none).",
     ),
     Setting(
+        "EXPORT_CACHE_BYTES",
+        16_000_000,
+        "Bytes of streamed exports (rows.csv, rows.xlsx … of a query) each process keeps to send "
+        "the same export again; one export is kept when at most an eighth of this (LRU; 0: none).",
+    ),
+    Setting(
         "CACHE_MAX_AGE",
         300,
         "Seconds clients and proxies may reuse a response (Cache-Control max-age).",

@@ -7,7 +7,9 @@ percent-encoding exactly those bytes is what the client should have sent and wha
 browsers send for the same address. Control characters, spaces and every other rule of
 gunicorn's parser stay as strict as they are.
 
-`SyncWorker` is gunicorn's sync worker with that one change. Should a gunicorn release
+`SyncWorker` is gunicorn's sync worker with that change, and one more: each response's
+header goes out in one write with its first body bytes (opendata/held_header.py), so a node
+killed behind nginx never leaves a client with a header and no body. Should a gunicorn release
 stop reading the request line through `Request.parse_request_line` (or a C parser take
 over), the same requests get this service's problem+json saying how to encode them,
 instead of an HTML page.
@@ -25,6 +27,7 @@ from gunicorn.http.message import Request
 from gunicorn.workers.sync import SyncWorker as GunicornSyncWorker
 
 from opendata.errors import UnencodedRequestTarget
+from opendata.held_header import HeldHeader
 
 _RAW_BYTE = re.compile(rb"[\x80-\xff]")
 _RAW_CHARACTER = re.compile(r"[\x80-\xff]")  # gunicorn decodes the line as latin-1
@@ -71,6 +74,13 @@ class SyncWorker(GunicornSyncWorker):
         # Only this worker process reads requests this way; the master parses none.
         parser.RequestParser.mesg_class = PercentEncodingRequest
         super().init_process()
+
+    def handle_request(self, listener: Any, req: Any, client: Any, addr: Any) -> Any:
+        held = HeldHeader(client)
+        try:
+            return super().handle_request(listener, req, held, addr)
+        finally:
+            held.flush_quietly()
 
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         if isinstance(exc, InvalidRequestLine) and _RAW_CHARACTER.search(str(exc)):

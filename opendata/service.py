@@ -25,6 +25,7 @@ from opendata.exports.files import Downloads
 from opendata.periods import fiscal_year_bounds
 from opendata.publish.registry import Registry
 from opendata.publish.releases import Release
+from opendata.query.caches import ExportCache
 from opendata.query.cursors import cursor_secret
 from opendata.query.engine import Engine
 from opendata.query.summary import Summaries
@@ -38,6 +39,7 @@ class DataService:
         secret = cursor_secret(settings["CURSOR_SECRET"], Path(settings["CACHE_DIR"]))
         self.engine = Engine(self.store, settings["COUNT_CACHE_SIZE"], secret, settings["PAGE_CACHE_BYTES"])
         self.downloads = Downloads()
+        self.exports = ExportCache(settings["EXPORT_CACHE_BYTES"])
         self.summaries = Summaries(
             self.store,
             settings["SUMMARY_CACHE_SIZE"],

@@ -19,8 +19,9 @@
    deep, reached by following `next` 5,000 times; (e) a filtered rows.csv of about 10,000
    rows; then (f) full downloads (download.csv and unfiltered rows.csv) with curl, one at
    a time and four at once, in MB/s (10^6 bytes), and the growth of the server's resident
-   memory (master and workers, from /proc) across those downloads. --no-page-cache serves
-   with PAGE_CACHE_BYTES=0, so every page is queried and rendered as if never asked before.
+   memory (master and workers, from /proc) across those downloads. --no-cache serves with
+   PAGE_CACHE_BYTES=0 and EXPORT_CACHE_BYTES=0, so every page and every filtered export is
+   queried and rendered as if never asked before.
 
 Prints a table (figure, target, measured, pass/fail) and writes it, with every raw
 figure, to var/bench/results.json; exits 1 if a target is missed. Everything talks to
@@ -760,13 +761,17 @@ def main(argv: list[str] | None = None) -> int:
         "--skip-startup", action="store_true", help="do not time the shipped packages' start-up"
     )
     parser.add_argument(
+        "--no-cache",
         "--no-page-cache",
+        dest="no_cache",
         action="store_true",
-        help="serve with PAGE_CACHE_BYTES=0: every page is queried and rendered, as one never asked before",
+        help="serve with PAGE_CACHE_BYTES=0 and EXPORT_CACHE_BYTES=0: every page and export is queried "
+        "and rendered, as one never asked before",
     )
     args = parser.parse_args(argv)
-    if args.no_page_cache:
+    if args.no_cache:
         os.environ["OPENDATA_PAGE_CACHE_BYTES"] = "0"  # the servers started below inherit it
+        os.environ["OPENDATA_EXPORT_CACHE_BYTES"] = "0"
     if not 1 <= args.duration <= 120:
         parser.error("--duration must be 1-120 seconds")
     if args.rows < 100_000:

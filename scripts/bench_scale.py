@@ -16,8 +16,8 @@ release folder's size and the size of the PostgreSQL schemas the publish created
 CPU-heavy at 10M rows: run it once, in the background (nohup setsid ... &).
 
 `workloads` (b, c): serves the published sizes with one node of the cluster's kind
-(`opendata serve --no-publish`, 2 workers, PAGE_CACHE_BYTES=0 so every request runs its
-query) and runs wrk at 32 connections per size: the
+(`opendata serve --no-publish`, 2 workers, PAGE_CACHE_BYTES=0 and EXPORT_CACHE_BYTES=0 so
+every request runs its query) and runs wrk at 32 connections per size: the
 first page, a filtered page with its total (165 municipality x channel pairs), a sorted
 page and a keyset page 5,000 pages deep (--deep-pages); p99, req/s and, from /proc, the CPU time per
 request of the node's gunicorn processes and of the PostgreSQL backends serving the
@@ -392,6 +392,7 @@ def bench_workloads(args: argparse.Namespace) -> None:
         "OPENDATA_RELEASES_DIR": str(releases()),
         "OPENDATA_CACHE_DIR": str(OUT / "cache"),
         "OPENDATA_PAGE_CACHE_BYTES": "0",
+        "OPENDATA_EXPORT_CACHE_BYTES": "0",
     }
     if pg_url():
         env["OPENDATA_DATABASE_URL"] = node_url()

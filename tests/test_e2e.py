@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import warnings
 
 import frictionless
@@ -62,6 +63,25 @@ def test_paging_over_http_walks_every_row_once(server):
         shipped = [row["service_id"] for row in csv.DictReader(handle)]
     assert len(seen) == len(set(seen)) == response.json()["total"] == len(shipped)
     assert sorted(seen) == sorted(shipped)
+
+
+def test_answers_with_a_body_and_without_one_pass_the_held_header_worker(server):
+    # The worker holds each header back until the first body bytes (opendata/held_header.py):
+    # a JSON answer, a header-only 304 and HEAD, and a file sent by sendfile all arrive whole.
+    url = f"{server}/api/v1/datasets?limit=1"
+    ok = requests.get(url, timeout=10)
+    assert ok.status_code == 200 and ok.json()["datasets"]
+    again = requests.get(url, headers={"If-None-Match": ok.headers["ETag"]}, timeout=10)
+    assert again.status_code == 304 and again.content == b""
+    assert requests.head(url, timeout=10).status_code == 200
+    name = SHIPPED[0]
+    resource = json.loads((PACKAGES / name / "datapackage.json").read_text(encoding="utf-8"))["resources"][0]
+    download = requests.get(
+        f"{server}/api/v1/datasets/{name}/resources/{resource['name']}/download.csv", timeout=10
+    )
+    assert (
+        download.status_code == 200 and download.content == (PACKAGES / name / resource["path"]).read_bytes()
+    )
 
 
 def test_gzip_over_http(server):

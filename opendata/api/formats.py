@@ -27,6 +27,7 @@ from opendata.formats import registry
 from opendata.formats.files import prebuilt_file, too_many_rows
 from opendata.formats.registry import Format
 from opendata.formats.table import resource_table
+from opendata.query.params import RowQuery
 from opendata.views import representations as rep
 
 ERRORS = {
@@ -63,8 +64,17 @@ def _rows_view(fmt: Format) -> type[MethodView]:
         etag = query_etag(package.digest)
         if not_modified(etag):
             return not_modified_response(etag)
-        # Decided before the first byte: a status cannot change once the body streams.
-        refusal = too_many_rows(fmt, data.engine.count(package, found, query), alternatives(package, found))
+        headers = {**attachment(package, found, fmt), "ETag": f'"{etag}"'}
+        kept = data.exports.get(etag)
+        if kept is not None:  # the same release, path and query: the same bytes, sent again
+            return Response(kept, content_type=fmt.media_type, headers=headers)
+        # Decided before the first byte: a status cannot change once the body streams. Only a
+        # table larger than the format holds needs the query's count (a query of 100,000 rows
+        # costs a scan of them first).
+        rows = data.engine.count(package, found, RowQuery())
+        if fmt.max_rows is not None and rows > fmt.max_rows:
+            rows = data.engine.count(package, found, query)
+        refusal = too_many_rows(fmt, rows, alternatives(package, found))
         if refusal is not None:
             raise refusal
         if fmt.prebuilt and not query.filters and not query.sort and not query.fields:
@@ -72,8 +82,8 @@ def _rows_view(fmt: Format) -> type[MethodView]:
             return _send(package, found, fmt, prebuilt_file(package, found, fmt, ()))
         names = list(query.fields or found.field_names)
         table = resource_table(package, found, names, data.engine.iter_records(package, found, query))
-        headers = {**attachment(package, found, fmt), "ETag": f'"{etag}"'}
-        return Response(stream_with_context(fmt.chunks(table)), content_type=fmt.media_type, headers=headers)
+        chunks = data.exports.keep(etag, fmt.chunks(table))
+        return Response(stream_with_context(chunks), content_type=fmt.media_type, headers=headers)
 
     get.__doc__ = f"Every matching row as {fmt.title}, streamed"
     content: dict[str, dict] = {fmt.media_type: {}}

@@ -235,9 +235,15 @@ class RowsCsv(MethodView):
             response.headers.update({k: v for k, v in headers.items() if k != "ETag"})
             response.headers["Content-Type"] = mimetype
             return response
+        data = service()
+        kept = data.exports.get(etag)
+        if kept is not None:  # the same release, path and query: the same bytes, sent again
+            return Response(kept, content_type=mimetype, headers=headers)
         # For cp932 this refuses before the first byte: a status cannot change mid-stream.
-        chunks = csv_stream(service().engine, package, found, query, fmt)
-        return Response(stream_with_context(chunks), content_type=mimetype, headers=headers)
+        chunks = csv_stream(data.engine, package, found, query, fmt)
+        return Response(
+            stream_with_context(data.exports.keep(etag, chunks)), content_type=mimetype, headers=headers
+        )
 
 
 @blp.route("/download.csv")

@@ -4,8 +4,11 @@ A cell is its column's start (`<c r="B`), the row number, and a tail that depend
 value alone (`"><v>324</v></c>`, `" t="s"><v>7</v></c>` for the 8th shared string, `"/>`
 when missing), so tails are cached per column: the values of a table repeat (channels,
 years, regions), and a cache hit costs less than escaping text or formatting a number
-again. Text is always a string cell (shared or inline), never a formula, whatever it reads
-like ("=1+1", "#N/A").
+again. Each cached tail ends with the start of the next cell (`"><v>324</v></c><c r="C`),
+so a row is its number joined between its pieces, one `str.join` a row. Every cell keeps
+its reference: readxl, calamine, exceljs and others have failed on cells without one.
+Text is always a string cell (shared or inline), never a formula, whatever it reads like
+("=1+1", "#N/A").
 
 Text is escaped so that every reader gets it back as it was: `&`, `<` and `>` as entities,
 CR as `&#13;` (XML parsers turn a literal CR into LF; a reference survives); characters
@@ -20,7 +23,7 @@ import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
-from itertools import chain, count, repeat
+from itertools import count
 from operator import getitem
 from typing import Any
 
@@ -170,26 +173,25 @@ class _Tails(dict[Any, str]):
 def rows_writer(kinds: Sequence[str], shared: SharedStrings | None = None) -> Callable[[int, Rows], str]:
     """A function writing the `<row>` elements of `records`, numbered from `first` (1-based).
 
-    Each cell is three pieces, `<c r="B` + the row number + its tail (`"><v>324</v></c>`),
-    joined in one call per row: no Python code runs per cell unless a value is new to its
-    column. Text goes into `shared` when given, else inline."""
-    starts = [f'<c r="{column_letter(i)}' for i in range(len(kinds))]
-    tails = [_Tails(_quoted(_tail_writer(kind, shared))) for kind in kinds]
-    join, pieces = "".join, chain.from_iterable
+    A row is its number joined between the row's opening and each column's cached tail (which
+    ends with the next cell's start): one call a row, no Python code per cell unless a value is
+    new to its column. Text goes into `shared` when given, else inline."""
+    letters = [column_letter(i) for i in range(len(kinds))]
+    ends = [f'<c r="{letter}' for letter in letters[1:]] + ["</row>"]
+    tails = [_Tails(_between(_tail_writer(kind, shared), end)) for kind, end in zip(kinds, ends, strict=True)]
+    opening = ('<row r="', f'"><c r="{letters[0]}') if kinds else ('<row r="', '"></row>')
+    join = "".join
 
     def write(first: int, records: Rows) -> str:
-        return join(
-            [
-                f'<row r="{n}">{join(pieces(zip(starts, repeat(str(n)), map(getitem, tails, values))))}</row>'
-                for n, values in zip(count(first), records)
-            ]
-        )
+        numbered = zip(count(first), records)
+        return join([str(n).join((*opening, *map(getitem, tails, values))) for n, values in numbered])
 
     return write
 
 
-def _quoted(tail: Callable[[Any], str]) -> Callable[[Any], str]:
-    return lambda value: '"' + tail(value)
+def _between(tail: Callable[[Any], str], end: str) -> Callable[[Any], str]:
+    """The tail of a value after its cell's `r="B7` (closing that quote), then `end`."""
+    return lambda value: '"' + tail(value) + end
 
 
 def text_row(n: int, texts: Sequence[str], bold: int = 0) -> str:

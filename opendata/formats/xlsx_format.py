@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from itertools import chain, islice
 from typing import Any
 
+from opendata.formats.ahead import read_ahead
 from opendata.formats.table import Table, description
 from opendata.formats.xlsx_book import PUBLISHED_LEVEL, STREAMED_LEVEL, Sheet, workbook
 from opendata.formats.xlsx_cells import SharedStrings, rows_writer, text_row
@@ -47,7 +48,8 @@ def _data(table: Table, shared: SharedStrings) -> Sheet:
         min(MAX_WIDTH, 2 + max([display_width(t), 10 if f.type == "date" else 6, *_seen(sample, i)]))
         for i, (t, f) in enumerate(zip(titles, table.fields, strict=True))
     )
-    return Sheet("データ", widths, _data_blocks(table, titles, chain(sample, rows), shared), autofilter=True)
+    blocks = read_ahead(_data_blocks(table, titles, chain(sample, rows), shared))
+    return Sheet("データ", widths, blocks, autofilter=True)
 
 
 def _seen(sample: Sequence[Sequence[Any]], column: int) -> list[int]:

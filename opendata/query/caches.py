@@ -44,3 +44,39 @@ class BoundedCache:
 
     def __iter__(self) -> Iterator[tuple]:
         return iter(list(self._items))
+
+
+class ExportCache:
+    """Whole streamed exports (a filtered CSV, an XLSX of a query), kept by their strong ETag.
+
+    The same ETag is the same bytes (it names the release, the path and the query), so an
+    export asked for again is sent from memory. An export is kept only once every chunk has
+    been sent, so one whose client went away mid-stream is never kept half-written, and only
+    when it weighs at most an eighth of the whole bound: many small exports fit, and a large
+    one streams as before without pushing them out.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.entries = BoundedCache(max_bytes, max_bytes)
+        self.max_entry = max_bytes // 8
+
+    def get(self, etag: str) -> bytes | None:
+        return self.entries.get((etag,))
+
+    def keep(self, etag: str, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        """`chunks` passed on as they come, and kept under `etag` once the last has gone."""
+        if self.max_entry < 1:
+            yield from chunks
+            return
+        parts: list[bytes] | None = []
+        size = 0
+        for chunk in chunks:
+            yield chunk
+            if parts is not None:
+                size += len(chunk)
+                if size > self.max_entry:
+                    parts = None  # too large to keep: sent, and forgotten as it goes
+                else:
+                    parts.append(chunk)
+        if parts is not None:
+            self.entries.put((etag,), b"".join(parts), size)
