@@ -162,7 +162,7 @@ class PostgresStore:
             return None
         clauses: list[str] = ["key = %s"]
         params: list[Any] = [found.key]
-        # The table holds each value as the column's text cast writes it: the filter's too.
+        # The table holds each value as count_text writes it (see build._load): the filter's too.
         for column, name, values in zip(("value_a", "value_b"), found.fields, found.values, strict=False):
             field_ = resource.field(name)
             clauses.append(f"{column} IN ({', '.join('%s' for _ in values)})")

@@ -195,8 +195,9 @@ class SqliteStore:
         found = counts.lookup(query, self.info(package, resource).counted)
         if found is None:
             return None
-        # Values are bound as the filters bind them, and the table's columns have no affinity,
-        # so each compares as it does with the field's own column.
+        # The table holds each value as the build stored it in the field's column, in columns of
+        # no affinity, and a filter's value is bound as where_clause binds it: so each compares
+        # as it does with the column ("0123" is text, never the integer 123).
         clauses = [
             f"{column} IN ({', '.join('?' for _ in values)})"
             for column, values in zip(("value_a", "value_b"), found.values, strict=False)
