@@ -162,7 +162,13 @@ class Tally:
         arrays = {}
         for i in list(self.values):
             column, self.pending[i] = self.pending[i], []
-            array = pa.array(column)
+            try:
+                array = pa.array(column)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+                # Values Arrow cannot hold in one column (an integer past 64 bits, mixed types):
+                # the field is left to count(*) rather than failing the publish.
+                self._drop(i)
+                continue
             if array.null_count == len(array):  # nothing to group (Arrow's null type has no groups)
                 self.values[i][None] += len(array)
             elif array:
