@@ -306,3 +306,15 @@ def test_prune_drops_the_tables_a_publish_stopped_before_its_release_left(postgr
     assert schema_name(stopped) not in schemas(postgres_url) and kept in schemas(postgres_url)
     _, client = client_for(tmp_path, releases, postgres_url)
     assert client.get(ROWS_URL).headers["X-Total-Count"] == "50"
+
+
+def test_the_services_sessions_plan_for_tables_in_memory_and_stop_at_the_time_limit(postgres_url, tmp_path):
+    releases, _ = publish(tmp_path, postgres_url)
+    app, _ = client_for(tmp_path, releases, postgres_url, QUERY_TIME_LIMIT=1234)
+    store = app.extensions["opendata"].store
+    shown = store.database.run(
+        lambda c: c.execute(
+            "SELECT current_setting('random_page_cost'), current_setting('statement_timeout')"
+        ).fetchone()
+    )
+    assert shown == ("1.1", "1234ms")
