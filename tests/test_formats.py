@@ -281,3 +281,11 @@ def test_arrow_stream_holds_the_csv_values_with_schema_types(client, query):
 @pytest.mark.parametrize("ext", [f.extension for f in registry.prebuilt()])
 def test_an_unfiltered_query_is_the_file_written_at_publish_time(client, ext):
     assert client.get(f"{BASE}/rows.{ext}").data == client.get(f"{BASE}/download.{ext}").data
+
+
+@pytest.mark.parametrize("path", ["rows.csv", "rows.xlsx", "rows.parquet", "rows.ndjson"])
+@pytest.mark.parametrize("parameter", ["limit", "cursor"])
+def test_paging_a_whole_export_is_a_400_naming_the_parameter_and_the_path(client, path, parameter):
+    problem = client.get(f"{BASE}/{path}?{parameter}=5").get_json()
+    assert problem["status"] == 400 and problem["parameter"] == parameter
+    assert problem["detail"] == f"{parameter}: {path} returns every matching row; page with /rows instead"

@@ -117,8 +117,9 @@ def _row_query(resource: Resource, *, paged: bool) -> RowQuery:
     if not paged:
         for name in ("limit", "cursor"):
             if name in args:
+                path = request.path.rsplit("/", 1)[-1]  # rows.csv, rows.xlsx …
                 raise InvalidParameter(
-                    f"{name}: rows.csv returns every matching row; page with /rows instead", parameter=name
+                    f"{name}: {path} returns every matching row; page with /rows instead", parameter=name
                 )
     config = current_app.config
     try:
