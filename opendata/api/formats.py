@@ -6,9 +6,10 @@ The paths are made from opendata.formats.registry: a format added there is serve
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
-from flask import Response, request, send_file, stream_with_context
+from flask import Response, request, send_file
 from flask.views import MethodView
 
 from opendata.api.http import file_etag, not_modified, not_modified_response, query_etag
@@ -19,6 +20,7 @@ from opendata.api.rows import (
     _row_query,
     blp,
     content_disposition,
+    export_response,
 )
 from opendata.catalog.models import Package, Resource
 from opendata.context import api_url, release, service
@@ -64,10 +66,6 @@ def _rows_view(fmt: Format) -> type[MethodView]:
         etag = query_etag(package.digest)
         if not_modified(etag):
             return not_modified_response(etag)
-        headers = {**attachment(package, found, fmt), "ETag": f'"{etag}"'}
-        kept = data.exports.get(etag)
-        if kept is not None:  # the same release, path and query: the same bytes, sent again
-            return Response(kept, content_type=fmt.media_type, headers=headers)
         # Decided before the first byte: a status cannot change once the body streams. Only a
         # table larger than the format holds needs the query's count (a query of 100,000 rows
         # costs a scan of them first).
@@ -81,9 +79,13 @@ def _rows_view(fmt: Format) -> type[MethodView]:
             # The whole table in its own order: the file written at publish time, not minutes of work.
             return _send(package, found, fmt, prebuilt_file(package, found, fmt, ()))
         names = list(query.fields or found.field_names)
-        table = resource_table(package, found, names, data.engine.iter_records(package, found, query))
-        chunks = data.exports.keep(etag, fmt.chunks(table))
-        return Response(stream_with_context(chunks), content_type=fmt.media_type, headers=headers)
+        headers = {**attachment(package, found, fmt), "ETag": f'"{etag}"'}
+
+        def chunks() -> Iterator[bytes]:
+            records = data.engine.iter_records(package, found, query)
+            return fmt.chunks(resource_table(package, found, names, records))
+
+        return export_response(etag, fmt.media_type, headers, chunks)
 
     get.__doc__ = f"Every matching row as {fmt.title}, streamed"
     content: dict[str, dict] = {fmt.media_type: {}}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from functools import partial
 from http import HTTPStatus
 from urllib.parse import quote as url_quote
 from urllib.parse import urlencode
@@ -110,6 +112,19 @@ FACET_PARAMETER = {
     "under `facets` as `{field: [{value, count}]}`, most frequent first, at most FACET_LIMIT (20) "
     "values each.",
 }
+
+
+def export_response(
+    etag: str, content_type: str, headers: dict[str, str], chunks: Callable[[], Iterator[bytes]]
+) -> Response:
+    """A streamed export of a query: sent again from the export cache when it holds `etag` (the
+    same release, path and query: the same bytes), else `chunks()` streamed and kept."""
+    exports = service().exports
+    kept = exports.get(etag)
+    if kept is not None:
+        return Response(kept, content_type=content_type, headers=headers)
+    streamed = stream_with_context(exports.keep(etag, chunks()))
+    return Response(streamed, content_type=content_type, headers=headers)
 
 
 def _row_query(resource: Resource, *, paged: bool) -> RowQuery:
@@ -236,15 +251,9 @@ class RowsCsv(MethodView):
             response.headers.update({k: v for k, v in headers.items() if k != "ETag"})
             response.headers["Content-Type"] = mimetype
             return response
-        data = service()
-        kept = data.exports.get(etag)
-        if kept is not None:  # the same release, path and query: the same bytes, sent again
-            return Response(kept, content_type=mimetype, headers=headers)
         # For cp932 this refuses before the first byte: a status cannot change mid-stream.
-        chunks = csv_stream(data.engine, package, found, query, fmt)
-        return Response(
-            stream_with_context(data.exports.keep(etag, chunks)), content_type=mimetype, headers=headers
-        )
+        chunks = partial(csv_stream, service().engine, package, found, query, fmt)
+        return export_response(etag, mimetype, headers, chunks)
 
 
 @blp.route("/download.csv")
