@@ -260,9 +260,18 @@ def settle(master: int, limit: float = 60) -> float:
 # -- HTTP helpers ---------------------------------------------------------------------
 
 
-def get(url: str, timeout: float = 60) -> tuple[int, bytes]:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return response.status, response.read()
+def get(url: str, timeout: float = 60, tries: int = 3) -> tuple[int, bytes]:
+    """GET `url`; a 503 (a cold first query over QUERY_TIME_LIMIT just after a publish) is asked
+    again after its Retry-After, as a client would, up to `tries` times."""
+    for attempt in range(1, tries + 1):
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            if error.code != 503 or attempt == tries:
+                raise SystemExit(f"bench: {url} answered {error.code}: {error.read()[:300]!r}") from None
+            time.sleep(float(error.headers.get("Retry-After") or 1))
+    raise AssertionError("unreachable")
 
 
 def get_json(url: str) -> dict[str, Any]:
