@@ -289,3 +289,22 @@ def test_paging_a_whole_export_is_a_400_naming_the_parameter_and_the_path(client
     problem = client.get(f"{BASE}/{path}?{parameter}=5").get_json()
     assert problem["status"] == 400 and problem["parameter"] == parameter
     assert problem["detail"] == f"{parameter}: {path} returns every matching row; page with /rows instead"
+
+
+@pytest.mark.parametrize("path", ["rows.xlsx", "rows.parquet", "rows.ndjson"])
+def test_a_query_on_a_table_within_the_formats_limit_is_not_counted_before_streaming(
+    client, monkeypatch, path
+):
+    engine = client.application.extensions["opendata"].engine
+    counted, count = [], engine.count
+    monkeypatch.setattr(engine, "count", lambda p, r, q: counted.append(q.filters) or count(p, r, q))
+    assert client.get(f"{BASE}/{path}?fiscal_year=2021").status_code == 200
+    assert counted and not any(counted)  # the table's own row count, never the query's
+
+
+def test_a_query_on_a_table_past_the_limit_is_counted_before_streaming(client, monkeypatch, tiny_xlsx_limit):
+    engine = client.application.extensions["opendata"].engine
+    counted, count = [], engine.count
+    monkeypatch.setattr(engine, "count", lambda p, r, q: counted.append(q.filters) or count(p, r, q))
+    assert client.get(f"{BASE}/rows.xlsx?id__lte=10").status_code == 200
+    assert any(counted)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import socket
 
 import pytest
+from gunicorn.workers.sync import SyncWorker as GunicornSyncWorker
 
 from opendata.held_header import HeldHeader
+from opendata.request_targets import SyncWorker
 
 HEADER = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
 
@@ -47,3 +49,20 @@ def test_anything_else_asked_of_the_socket_sends_the_header_first(pair, then):
     else:
         getattr(held, then)()
     assert _waiting(peer) == HEADER
+
+
+def test_the_services_worker_hands_gunicorn_the_held_socket_and_sends_what_is_left(monkeypatch):
+    seen = []
+
+    def respond(self, listener, req, client, addr):  # gunicorn writing a header-only answer
+        seen.append(client)
+        client.sendall(HEADER)
+
+    monkeypatch.setattr(GunicornSyncWorker, "handle_request", respond)
+    sender, receiver = socket.socketpair()
+    receiver.setblocking(False)
+    SyncWorker.handle_request(object.__new__(SyncWorker), None, None, sender, None)
+    assert isinstance(seen[0], HeldHeader)
+    assert _waiting(receiver) == HEADER  # flushed when the request ended
+    sender.close()
+    receiver.close()
