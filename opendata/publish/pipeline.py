@@ -26,7 +26,7 @@ from typing import Any
 from opendata.atomic import point_atomically, sync_directory, write_atomically
 from opendata.catalog.build import built_descriptor, dumps
 from opendata.catalog.loader import DESCRIPTOR, read_descriptor
-from opendata.catalog.models import Package
+from opendata.catalog.models import Package, Resource
 from opendata.catalog.search import search_entry
 from opendata.catalog.validate import Issue, PackageReport, validate_package
 from opendata.config import defaults, from_environment
@@ -51,13 +51,14 @@ from opendata.publish.releases import (
 )
 from opendata.query.engine import Engine
 from opendata.query.params import RowQuery
-from opendata.storage import publishing_store
+from opendata.storage import columns, publishing_store
 from opendata.storage.base import TableStore
 
 STEPS = (
     "stage",
     "validate",
     "store",
+    "columns",
     "downloads",
     "zip",
     "search",
@@ -239,15 +240,19 @@ def _build(
     hook("store")
     store.build(package, staging)
     engine = Engine(store, count_cache_size=16)
+    hook("columns")
+    for resource in package.resources:
+        write_table_columns(engine, package, resource)
     hook("downloads")
     (staging / DOWNLOADS).mkdir()
     for resource in package.resources:
         for fmt in csv_flavours():
             write_flavour(engine, package, resource, fmt, staging / DOWNLOADS)
         for other in registry.prebuilt():  # download.xlsx, download.parquet ...
-            rows = engine.iter_records(package, resource, RowQuery())
             count = engine.count(package, resource, RowQuery())
-            write_prebuilt(package, resource, other, rows, count, staging / DOWNLOADS)
+            batches = engine.iter_columns(package, resource, RowQuery()) if other.columnar else None
+            rows = () if batches is not None else engine.iter_records(package, resource, RowQuery())
+            write_prebuilt(package, resource, other, rows, count, staging / DOWNLOADS, batches)
     hook("zip")
     artefacts.write_zip(package, staging / DOWNLOADS, base_url)
     hook("search")
@@ -270,6 +275,25 @@ def _build(
     }
     write_atomically(staging / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
     return changes
+
+
+def write_table_columns(engine: Engine, package: Package, resource: Resource) -> bool:
+    """Write the columns of `resource` (opendata.storage.columns) from the store just built,
+    when its positions run 1, 2 … n without a gap (so position p is the p-th value)."""
+    expected = 1
+    for chunk in engine.store.positions(package, resource, RowQuery()):  # ascending, each once
+        if len(chunk) and (
+            chunk[0].as_py() != expected or chunk[len(chunk) - 1].as_py() != expected + len(chunk) - 1
+        ):
+            return False
+        expected += len(chunk)
+    if expected - 1 != engine.store.info(package, resource).row_count:
+        return False
+    return columns.write_columns(
+        resource.field_names,
+        lambda: engine.iter_batches(package, resource, RowQuery(), batch=columns.BUILD_BATCH),
+        columns.columns_path(package, resource),
+    )
 
 
 def _changes(

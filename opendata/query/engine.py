@@ -15,7 +15,10 @@ from opendata.catalog.models import Package, Resource
 from opendata.query.caches import BoundedCache
 from opendata.query.cursors import Cursors
 from opendata.query.params import RowQuery
+from opendata.storage import columns
 from opendata.storage.base import Page, TableStore, keyset
+
+COLUMN_BATCH = 8192  # rows an export takes from the columns at once
 
 
 class Engine:
@@ -32,6 +35,7 @@ class Engine:
         # a popular filter) then costs no query and no rendering.
         self.pages = BoundedCache(page_cache_bytes, page_cache_bytes)
         self.cursors = Cursors(cursor_secret)
+        self.columns = columns.ColumnFiles()
 
     def count(self, package: Package, resource: Resource, query: RowQuery) -> int:
         if not query.filters:
@@ -85,6 +89,22 @@ class Engine:
         """
         with self.store.time_limit():
             return self.store.iter_batches(package, resource, query, batch)
+
+    def iter_columns(
+        self, package: Package, resource: Resource, query: RowQuery, batch: int = COLUMN_BATCH
+    ) -> Iterator[Any] | None:
+        """Every matching row in the query's order, as Arrow record batches of query.fields,
+        taken from the release's columns; None when the release has none for this table (the
+        caller reads rows with iter_batches instead).
+
+        The positions are read before this returns, under the time limit, as iter_batches
+        reads its first batch."""
+        table = self.columns.table(columns.columns_path(package, resource))
+        if table is None:
+            return None
+        with self.store.time_limit():
+            positions = self.store.positions(package, resource, query)
+        return columns.take(table, query.fields or resource.field_names, positions, batch)
 
     def iter_records(
         self, package: Package, resource: Resource, query: RowQuery, batch: int = 5000

@@ -155,6 +155,15 @@ class TableStore(Protocol):
         batch has a time limit of its own."""
         ...
 
+    def positions(
+        self, package: Package, resource: Resource, query: RowQuery, batch: int = 5000
+    ) -> Iterator[Any]:
+        """The ROW_POSITION of every row matching query.filters, in the keyset order, as Arrow
+        int64 arrays: with the release's columns (opendata.storage.columns), all an export
+        needs from the database. The first array is read before this returns, as iter_batches
+        reads its first batch; each later one has a time limit of its own."""
+        ...
+
     def aggregate(
         self, package: Package, resource: Resource, query: SummaryQuery, limit: int
     ) -> list[tuple[Any, ...]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ from opendata.catalog.models import Package, Resource
 from opendata.errors import PackageError
 from opendata.query.params import RowQuery
 from opendata.query.summary_params import SummaryQuery
-from opendata.storage.base import ROW_POSITION, RowChanges, Slice, TableInfo, keyset
+from opendata.storage import columns
+from opendata.storage.base import ROW_POSITION, KeyPart, RowChanges, Slice, TableInfo, keyset
 from opendata.storage.counts import COUNTS_TABLE, Counted, lookup
 from opendata.storage.postgresql import build, diff
 from opendata.storage.postgresql.connections import Database
@@ -182,6 +184,26 @@ class PostgresStore:
         sql = f"SELECT {columns} FROM {table(package, resource)} WHERE {where} ORDER BY {order_by(parts)}"
         held, cursor, first = self.database.stream(sql, params, batch)
         return Batches(self.database, held, cursor, first, batch)
+
+    def positions(
+        self, package: Package, resource: Resource, query: RowQuery, batch: int = 5000
+    ) -> Iterator[Any]:
+        """In file order, a span of positions at a time, each handed over by string_agg as one
+        text; in any other order, read as rows through a cursor."""
+        parts = keyset(resource, query, self.info(package, resource).nullable)
+        if parts != [KeyPart(None, False)]:
+            rows = self.iter_batches(package, resource, replace(query, fields=(ROW_POSITION,)), batch)
+            return columns.position_batches(rows)
+        where, params = where_clause(resource, query)
+        sql = (
+            f"SELECT string_agg({ROW_POSITION}::text, ',' ORDER BY {ROW_POSITION}) "
+            f"FROM {table(package, resource)} WHERE {where} AND {ROW_POSITION} >= %s AND {ROW_POSITION} < %s"
+        )
+
+        def span(low: int) -> Any:
+            return columns.parse_positions(self._rows(sql, [*params, low, low + columns.POSITION_SPAN])[0][0])
+
+        return columns.spans(span, self.info(package, resource).row_count, self.time_limit)
 
     def aggregate(
         self, package: Package, resource: Resource, query: SummaryQuery, limit: int
