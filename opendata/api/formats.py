@@ -82,6 +82,9 @@ def _rows_view(fmt: Format) -> type[MethodView]:
         headers = {**attachment(package, found, fmt), "ETag": f'"{etag}"'}
 
         def chunks() -> Iterator[bytes]:
+            batches = data.engine.iter_columns(package, found, query) if fmt.columnar else None
+            if batches is not None:
+                return fmt.chunks(resource_table(package, found, names, (), batches))
             records = data.engine.iter_records(package, found, query)
             return fmt.chunks(resource_table(package, found, names, records))
 

@@ -38,9 +38,16 @@ def too_many_rows(fmt: Format, rows: int, alternatives: Sequence[str] = ()) -> R
 
 
 def write_prebuilt(
-    package: Package, resource: Resource, fmt: Format, rows: Iterable[Sequence[Any]], count: int, folder: Path
+    package: Package,
+    resource: Resource,
+    fmt: Format,
+    rows: Iterable[Sequence[Any]],
+    count: int,
+    folder: Path,
+    batches: Iterable[Any] | None = None,
 ) -> Path:
-    """Write every row of `resource` in `fmt` into `folder`; returns the file written."""
+    """Write every row of `resource` in `fmt` into `folder`, from `rows` or, for a columnar
+    format, the same rows as Arrow `batches`; returns the file written."""
     refusal = too_many_rows(fmt, count)
     if refusal is not None:
         path = folder / f"{file_name(resource, fmt)}.refused.json"
@@ -48,7 +55,7 @@ def write_prebuilt(
         write_atomically(path, json.dumps(body, ensure_ascii=False, sort_keys=True).encode())
         return path
     path = folder / file_name(resource, fmt)
-    table = resource_table(package, resource, resource.field_names, rows)
+    table = resource_table(package, resource, resource.field_names, rows, batches)
     write_atomically(path, fmt.chunks(table, **fmt.published))
     return path
 

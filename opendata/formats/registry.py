@@ -26,6 +26,7 @@ class Format:
     prebuilt: bool = False  # written for whole resources at publish time (download.<ext>)
     max_rows: int | None = None  # more data rows than this cannot be written (decided before streaming)
     published: Mapping[str, Any] = field(default_factory=dict)  # write()'s options at publish time
+    columnar: bool = False  # write() reads Table.batches (Arrow) when given them, instead of rows
 
     def chunks(self, table: Table, **options: Any) -> Iterator[bytes]:
         return self.write(table, **options)
@@ -44,6 +45,7 @@ FORMATS: tuple[Format, ...] = (
         True,
         xlsx_format.MAX_ROWS,
         xlsx_format.PUBLISHED,
+        columnar=True,
     ),
     Format("parquet", "application/vnd.apache.parquet", "parquet", parquet_format.write, "Parquet", True),
     Format("arrow", "application/vnd.apache.arrow.stream", "arrow", arrow_format.write, "Arrow IPC stream"),

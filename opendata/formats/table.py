@@ -49,6 +49,9 @@ class Table:
     fields: tuple[Field, ...]  # the columns: the resource's fields, or a summary's groups and measures
     rows: Iterable[Sequence[Any]]  # stored values: booleans as 0/1, dates as ISO text
     metadata: Metadata = field(default_factory=Metadata)
+    # The same rows as Arrow record batches of the same stored values (rows is then empty),
+    # given only to a format marked columnar in the registry.
+    batches: Iterable[Any] | None = None
 
     @property
     def names(self) -> list[str]:
@@ -76,10 +79,16 @@ def column_descriptor(field_: Field) -> dict[str, Any]:
     return described
 
 
-def resource_table(package: Package, resource: Resource, names: Sequence[str], rows: Iterable) -> Table:
-    """A table of `names` (fields of `resource`) over `rows`."""
+def resource_table(
+    package: Package,
+    resource: Resource,
+    names: Sequence[str],
+    rows: Iterable,
+    batches: Iterable | None = None,
+) -> Table:
+    """A table of `names` (fields of `resource`) over `rows`, or over Arrow `batches`."""
     fields = tuple(f for n in names if (f := resource.field(n)) is not None)
-    return Table(resource, fields, rows, metadata(package, resource))
+    return Table(resource, fields, rows, metadata(package, resource), batches)
 
 
 def metadata(package: Package, resource: Resource) -> Metadata:

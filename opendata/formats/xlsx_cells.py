@@ -154,6 +154,11 @@ def _tail_writer(kind: str, shared: SharedStrings | None) -> Callable[[Any], str
     return shared.tail if shared is not None else _text
 
 
+def is_text(kind: str) -> bool:
+    """Written as text cells, in the shared strings when there are some."""
+    return kind not in NUMERIC_TYPES and kind not in ("boolean", "date")
+
+
 class _Tails(dict[Any, str]):
     """The tails of one column's values, made on first sight. Emptied when full: cheaper than
     an LRU's bookkeeping on every hit, and a column whose values do not repeat gains nothing
@@ -176,10 +181,7 @@ def rows_writer(kinds: Sequence[str], shared: SharedStrings | None = None) -> Ca
     A row is its number joined between the row's opening and each column's cached tail (which
     ends with the next cell's start): one call a row, no Python code per cell unless a value is
     new to its column. Text goes into `shared` when given, else inline."""
-    letters = [column_letter(i) for i in range(len(kinds))]
-    ends = [f'<c r="{letter}' for letter in letters[1:]] + ["</row>"]
-    tails = [_Tails(_between(_tail_writer(kind, shared), end)) for kind, end in zip(kinds, ends, strict=True)]
-    opening = ('<row r="', f'"><c r="{letters[0]}') if kinds else ('<row r="', '"></row>')
+    tails, opening = column_tails(kinds, shared)
     join = "".join
 
     def write(first: int, records: Rows) -> str:
@@ -187,6 +189,16 @@ def rows_writer(kinds: Sequence[str], shared: SharedStrings | None = None) -> Ca
         return join([str(n).join((*opening, *map(getitem, tails, values))) for n, values in numbered])
 
     return write
+
+
+def column_tails(kinds: Sequence[str], shared: SharedStrings | None) -> tuple[list[_Tails], tuple[str, str]]:
+    """Each column's cached tails (ending with the next cell's start, or the row's end), and
+    the row's opening: a row is its number joined between the opening and its tails."""
+    letters = [column_letter(i) for i in range(len(kinds))]
+    ends = [f'<c r="{letter}' for letter in letters[1:]] + ["</row>"]
+    tails = [_Tails(_between(_tail_writer(kind, shared), end)) for kind, end in zip(kinds, ends, strict=True)]
+    opening = ('<row r="', f'"><c r="{letters[0]}') if kinds else ('<row r="', '"></row>')
+    return tails, opening
 
 
 def _between(tail: Callable[[Any], str], end: str) -> Callable[[Any], str]:
