@@ -1,12 +1,12 @@
-"""XLSX exports written from a release's Arrow columns: the same bytes as from its rows.
+"""XLSX and CSV exports written from a release's Arrow columns: the same bytes as from its rows.
 
 A published table also gets its stored values as Arrow columns (opendata.storage.columns),
-and `rows.xlsx` / `download.xlsx` are laid out from them by Arrow (xlsx_columns) instead of a
-Python tuple per row. Every answer below is compared byte for byte with what the row writer
-makes of the same query's rows read from the store, on the session's backend (the PostgreSQL
-pass runs this file against PostgreSQL). The test tables are the storage contract's cases
-(test data, not the report's): nulls, -0.0, 1e16, control characters, formulas, kana and
-kanji, a character outside the BMP, dates, booleans, repeated values.
+and `rows.xlsx` / `download.xlsx` / `rows.csv` are laid out from them by Arrow (xlsx_columns,
+csv_columns) instead of a Python tuple per row. Every answer below is compared byte for byte
+with what the row writers make of the same query's rows read from the store, on the session's
+backend (the PostgreSQL pass runs this file against PostgreSQL). The test tables are the
+storage contract's cases (test data, not the report's): nulls, -0.0, 1e16, control characters,
+formulas, kana and kanji, a character outside the BMP, dates, booleans, repeated values.
 """
 
 from __future__ import annotations
@@ -74,18 +74,17 @@ def published(tmp_path_factory, test_backend, request):
     return root / "releases", app
 
 
+def _query(resource, query_string: str):
+    args = parse_qs(query_string, keep_blank_values=True)
+    return parse_query(resource, args, default_limit=100, max_limit=1000, extra_parameters=frozenset())
+
+
 def _row_writer_bytes(app, name: str, query_string: str, **options) -> bytes:
     """What the row writer makes of the query's rows as the store gives them."""
     with app.app_context():
         data = service()
         package, resource = data.resource(name, name, None)
-        query = parse_query(
-            resource,
-            parse_qs(query_string, keep_blank_values=True),
-            default_limit=100,
-            max_limit=1000,
-            extra_parameters=frozenset(),
-        )
+        query = _query(resource, query_string)
         records = data.engine.iter_records(package, resource, query)
         table = resource_table(package, resource, list(query.fields or resource.field_names), records)
         return b"".join(registry.get("xlsx").chunks(table, **options))
@@ -222,9 +221,7 @@ def test_the_columns_at_a_querys_positions_are_the_rows_the_store_reads(publishe
     with app.app_context():
         data = service()
         package, resource = data.resource(NAME, NAME, None)
-        parsed = parse_query(
-            resource, parse_qs(query), default_limit=100, max_limit=1000, extra_parameters=frozenset()
-        )
+        parsed = _query(resource, query)
         batches = data.engine.iter_columns(package, resource, parsed, batch=10)
         assert batches is not None
         taken = [row for b in batches for row in zip(*(c.to_pylist() for c in b.columns), strict=True)]
@@ -232,3 +229,77 @@ def test_the_columns_at_a_querys_positions_are_the_rows_the_store_reads(publishe
     assert [[(type(v), repr(v)) for v in row] for row in taken] == [
         [(type(v), repr(v)) for v in row] for row in read
     ]
+
+
+CSV_FLAVOURS = [
+    "",
+    "encoding=utf-8-sig",
+    "encoding=utf-8-sig&header=name&newline=lf",
+    "newline=crlf&header=title",
+]
+
+
+def _row_writer_csv(app, name: str, query_string: str, flavour: str) -> bytes:
+    """What batch_chunks (csv.writer over the store's rows) writes for the query."""
+    from opendata.exports.csv_export import ENCODINGS, CsvFormat, batch_chunks, default_header
+
+    options = {k: v[0] for k, v in parse_qs(flavour).items()}
+    encoding = ENCODINGS[options.get("encoding", "utf-8")]
+    fmt = CsvFormat(encoding, options.get("header") or default_header(encoding), options.get("newline"))
+    with app.app_context():
+        data = service()
+        package, resource = data.resource(name, name, None)
+        query = _query(resource, query_string)
+        names = list(query.fields or resource.field_names)
+        return b"".join(
+            batch_chunks(resource, names, data.engine.iter_batches(package, resource, query), fmt)
+        )
+
+
+@pytest.mark.parametrize("flavour", CSV_FLAVOURS)
+@pytest.mark.parametrize("query", [q for q in QUERIES if q] + ["fields=grp", "fields=note&sort=note"])
+def test_a_query_of_rows_csv_is_csv_writers_bytes(published, query, flavour):
+    _, app = published
+    response = app.test_client().get(f"{BASE}/rows.csv?{query}&{flavour}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.data == _row_writer_csv(app, NAME, query, flavour)
+
+
+@pytest.mark.parametrize("query", ["note__ne=𠮷野家&sort=-id", "fields=id,flag,day&sort=day"])
+def test_a_cp932_export_from_the_columns_is_the_same_bytes(published, query):
+    _, app = published
+    response = app.test_client().get(f"{BASE}/rows.csv?{query}&encoding=cp932")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.data == _row_writer_csv(app, NAME, query, "encoding=cp932")
+    assert response.data.decode("cp932").startswith("番号")
+
+
+def test_a_cp932_export_of_a_character_it_cannot_hold_is_refused_before_any_byte(published):
+    _, app = published
+    response = app.test_client().get(f"{BASE}/rows.csv?sort=-note&encoding=cp932")
+    assert response.status_code == 422
+    assert response.get_json()["field"] == "note"
+
+
+def test_cells_kept_between_exports_are_never_another_dictionarys():
+    import pyarrow as pa
+
+    from opendata.formats.arrow_cells import DistinctCells
+
+    def cells(made, dictionary, indices):
+        column = pa.DictionaryArray.from_arrays(pa.array(indices, pa.int16()), pa.array(dictionary))
+        return made.cells(made.prepare(column)[0]).to_pylist()
+
+    def maker(calls):
+        return lambda v: calls.append(v) or ("" if v is None else v.upper())
+
+    key = ("test", b"sample/table", "v")
+    first: list = []
+    assert cells(DistinctCells(maker(first), memo=key), ["x", "y"], [0, 1, None]) == ["X", "Y", ""]
+    assert first == [None, "x", "y"]
+    again: list = []
+    assert cells(DistinctCells(maker(again), memo=key), ["x", "y"], [1, 0]) == ["Y", "X"]
+    assert again == [None]  # only its empty cell: the others were kept
+    other: list = []
+    assert cells(DistinctCells(maker(other), memo=key), ["x", "z"], [1, 0]) == ["Z", "X"]
+    assert other == [None, "z", "x"]  # another dictionary under the same key: made afresh

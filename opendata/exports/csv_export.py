@@ -250,6 +250,11 @@ def csv_stream(
         ):
             # The slow scan names the row and field.
             find_unencodable(resource, names, engine.iter_records(package, resource, query), header)
+    columns = engine.iter_columns(package, resource, query)
+    if columns is not None:
+        from opendata.exports.csv_columns import column_chunks  # it imports this module
+
+        return column_chunks(resource, names, columns, fmt)
     return batch_chunks(resource, names, engine.iter_batches(package, resource, query, FLUSH_ROWS), fmt)
 
 

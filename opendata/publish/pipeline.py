@@ -293,6 +293,7 @@ def write_table_columns(engine: Engine, package: Package, resource: Resource) ->
         resource.field_names,
         lambda: engine.iter_batches(package, resource, RowQuery(), batch=columns.BUILD_BATCH),
         columns.columns_path(package, resource),
+        f"{package.digest}/{resource.name}",
     )
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from opendata.catalog.models import Package, Resource
+from opendata.formats.arrow_cells import IDENTITY
 
 COLUMNS_DIR = "columns"  # in each release folder: <resource>.arrow
 DICTIONARY_MAX = 32_767  # distinct texts kept as a dictionary (int16 indices); more: plain text
@@ -92,10 +93,11 @@ class _Column:
         return pa.dictionary(pa.int16(), kind) if self.texts is not None else kind
 
 
-def write_columns(names: Sequence[str], batches: Batches, path: Path) -> bool:
+def write_columns(names: Sequence[str], batches: Batches, path: Path, identity: str = "") -> bool:
     """Write the rows `batches()` gives (twice: once to learn the types) as the Arrow file
-    `path`, one record batch. False, writing nothing, when some field's values need more than
-    one Arrow type."""
+    `path`, one record batch, its schema's metadata naming the table (`identity`, kept by
+    every batch taken from it). False, writing nothing, when some field's values need more
+    than one Arrow type."""
     import pyarrow as pa
 
     columns = [_Column() for _ in names]
@@ -117,7 +119,7 @@ def write_columns(names: Sequence[str], batches: Batches, path: Path) -> bool:
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         return False  # values the first pass could not tell apart (True among integers)
     arrays = [pa.concat_arrays(p) if p else pa.array([], t) for p, t in zip(parts, types, strict=True)]
-    table = pa.table(arrays, names=list(names))
+    table = pa.table(arrays, names=list(names), metadata={IDENTITY: identity} if identity else None)
     path.parent.mkdir(parents=True, exist_ok=True)
     with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table, max_chunksize=max(len(table), 1))  # one batch: take() is fastest
