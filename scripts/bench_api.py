@@ -445,7 +445,8 @@ def ensure_release(rebuild: bool) -> dict[str, Any]:
     store_mb = release.files.get("store.sqlite", {}).get("bytes", 0) / MB  # none: tables in PostgreSQL
     csv_mb = sum(entry["bytes"] for path, entry in release.files.items() if path.startswith("data/")) / MB
     facts = {"release": release.id, "mb": release.bytes / MB, "store_mb": store_mb, "csv_mb": csv_mb}
-    if outcome.status == "published" and release.id not in records:  # not a return to a kept release
+    # Timed when published afresh: the first time, or again after --rebuild-store removed it.
+    if outcome.status == "published" and (rebuild or release.id not in records):
         records[release.id] = {"seconds": seconds, "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
         BUILD_RECORD.write_text(json.dumps(records, indent=2) + "\n")
         print(f"publish: {release.id} in {seconds:.1f} s ({release.bytes / MB:,.0f} MB on disk)")
