@@ -13,11 +13,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from opendata.catalog.models import Resource
 from opendata.exports.csv_export import CsvFormat, RowLines, cell_converters, header_row
-from opendata.formats.arrow_cells import DistinctCells, data_of, identity
+from opendata.formats.arrow_cells import DistinctCells, identity, joined_rows
 
 CACHE_SIZE = 4096  # fields remembered per column across batches (emptied when full)
 # What makes csv.writer (QUOTE_MINIMAL, CRLF terminator) quote a field: its delimiter, its
@@ -44,7 +43,7 @@ def column_chunks(
             columns = _columns(names, converters, fmt, identity(batch))
         cells = [c.cells(c.prepare(column)[0]) for c, column in zip(columns, batch.columns, strict=True)]
         separator = pa.scalar(b",") if codec == "cp932" else ","
-        rows = data_of(pc.binary_join_element_wise(*cells, separator)) if cells else b""
+        rows = joined_rows(cells, separator) if cells else b""
         yield pending.encode(codec) + bytes(rows) if pending else bytes(rows)
         pending = ""
     if pending:

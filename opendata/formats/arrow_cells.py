@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,6 +134,31 @@ def first_rows(indices: Any) -> tuple[list[int], list[int]]:
     ordered = indices.take(order)
     starts = pa.concat_arrays([pa.array([True]), pc.not_equal(ordered.slice(1), ordered.slice(0, valid - 1))])
     return pc.filter(ordered, starts).to_pylist(), pc.filter(order, starts).to_pylist()
+
+
+ARRAY_BYTES = 2**31 - 1  # the most an Arrow string array (32-bit offsets) holds
+
+
+def joined_rows(pieces: Sequence[Any], separator: Any) -> bytes | memoryview:
+    """The rows of `pieces` (arrays of one length, or scalars) joined element-wise with
+    `separator` between them, end to end. Rows of more than ARRAY_BYTES in all are joined a
+    half at a time (an XLSX or CSV batch of very long texts), so a long batch never fails."""
+    try:
+        return data_of(pc.binary_join_element_wise(*pieces, separator))
+    except (pa.ArrowCapacityError, pa.ArrowInvalid):
+        arrays = [p for p in (*pieces, separator) if isinstance(p, pa.Array)]
+        length = len(arrays[0]) if arrays else 0
+        if length < 2 or sum(a.nbytes for a in arrays) <= ARRAY_BYTES:
+            raise  # not the size: a real error
+    half = length // 2
+
+    def part(start: int, size: int | None) -> bytes:
+        def cut(piece: Any) -> Any:
+            return piece.slice(start, size) if isinstance(piece, pa.Array) else piece
+
+        return bytes(joined_rows([cut(p) for p in pieces], cut(separator)))
+
+    return part(0, half) + part(half, None)
 
 
 def data_of(strings: Any) -> memoryview:

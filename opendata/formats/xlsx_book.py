@@ -56,7 +56,7 @@ STYLES = (
 class Sheet:
     name: str
     widths: tuple[float, ...]  # of the columns A, B, …
-    blocks: Iterable[tuple[int, str | memoryview]]  # (how many rows, their <row> elements), in order
+    blocks: Iterable[tuple[int, str | bytes | memoryview]]  # (how many rows, their <row> elements), in order
     frozen_header: bool = True
     autofilter: bool = False  # over the header and every row written
 
@@ -125,7 +125,7 @@ def _member(name: str, level: int | None) -> zipfile.ZipInfo:
 
 
 def _part(
-    book: zipfile.ZipFile, sink: _Sink, name: str, pieces: Iterable[str | memoryview]
+    book: zipfile.ZipFile, sink: _Sink, name: str, pieces: Iterable[str | bytes | memoryview]
 ) -> Iterator[bytes]:
     """Write the part `name` of `pieces`, handing on what the zip wrote once there is enough.
 
@@ -158,11 +158,11 @@ def _shared_xml(shared: SharedStrings) -> Iterator[str]:
 class _Counted:
     """The rows of a sheet, counted as they pass: the autofilter's range ends at the last one."""
 
-    def __init__(self, blocks: Iterable[tuple[int, str | memoryview]]) -> None:
+    def __init__(self, blocks: Iterable[tuple[int, str | bytes | memoryview]]) -> None:
         self._blocks = blocks
         self.count = 0
 
-    def __iter__(self) -> Iterator[str | memoryview]:
+    def __iter__(self) -> Iterator[str | bytes | memoryview]:
         for rows, text in self._blocks:
             self.count += rows
             yield text
@@ -172,7 +172,7 @@ def _filter_ref(sheet: Sheet, rows: int) -> str:
     return f"A1:{column_letter(max(len(sheet.widths), 1) - 1)}{max(rows, 1)}"
 
 
-def _sheet_xml(sheet: Sheet, rows: _Counted, selected: bool) -> Iterator[str | memoryview]:
+def _sheet_xml(sheet: Sheet, rows: _Counted, selected: bool) -> Iterator[str | bytes | memoryview]:
     view = '<sheetView workbookViewId="0" tabSelected="1">' if selected else '<sheetView workbookViewId="0">'
     if sheet.frozen_header:
         view += (

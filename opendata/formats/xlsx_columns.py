@@ -18,13 +18,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from opendata.formats.arrow_cells import DistinctCells, data_of
+from opendata.formats.arrow_cells import DistinctCells, joined_rows
 from opendata.formats.xlsx_cells import SharedStrings, column_tails, is_text
 
 
 def batch_writer(
     kinds: Sequence[str], shared: SharedStrings | None = None
-) -> Callable[[int, Any], memoryview]:
+) -> Callable[[int, Any], bytes | memoryview]:
     """A function writing the `<row>` elements of an Arrow batch, numbered from `first`, as
     rows_writer(kinds, shared) writes the same rows: UTF-8 bytes (the join's own buffer)."""
     tails, opening = column_tails(kinds, shared)
@@ -33,7 +33,7 @@ def batch_writer(
         for tail, kind in zip(tails, kinds, strict=True)
     ]
 
-    def write(first: int, batch: Any) -> memoryview:
+    def write(first: int, batch: Any) -> bytes | memoryview:
         numbers = pc.cast(pa.array(range(first, first + batch.num_rows), pa.int64()), pa.string())
         prepared = [c.prepare(column) for c, column in zip(columns, batch.columns, strict=True)]
         # New texts in the order of their first cell, row by row, then left to right.
@@ -44,6 +44,6 @@ def batch_writer(
         for *_, make in pending:
             make()
         cells = [c.cells(indices) for c, (indices, _) in zip(columns, prepared, strict=True)]
-        return data_of(pc.binary_join_element_wise(*opening, *cells, numbers))
+        return joined_rows([*opening, *cells], numbers)
 
     return write

@@ -89,7 +89,7 @@ def _seen(sample: Sequence[Sequence[Any]], column: int) -> list[int]:
 
 def _data_blocks(
     table: Table, titles: Sequence[str], records: Iterator[Sequence[Any]], shared: SharedStrings
-) -> Iterator[tuple[int, str | memoryview]]:
+) -> Iterator[tuple[int, str | bytes | memoryview]]:
     """The header row, then the records in blocks of BATCH_ROWS rows, serialised and
     compressed at once."""
     yield 1, text_row(1, titles, bold=len(titles))
@@ -102,7 +102,7 @@ def _data_blocks(
 
 def _column_blocks(
     table: Table, titles: Sequence[str], batches: Iterator[Any], shared: SharedStrings
-) -> Iterator[tuple[int, str | memoryview]]:
+) -> Iterator[tuple[int, str | bytes | memoryview]]:
     """The header row, then each Arrow batch's rows, written by Arrow (xlsx_cells.batch_writer)."""
     yield 1, text_row(1, titles, bold=len(titles))
     write = batch_writer([f.type for f in table.fields], shared)
