@@ -79,7 +79,7 @@ def _query(resource, query_string: str):
     return parse_query(resource, args, default_limit=100, max_limit=1000, extra_parameters=frozenset())
 
 
-def _row_writer_bytes(app, name: str, query_string: str, **options) -> bytes:
+def _row_writer_bytes(app, name: str, query_string: str, extension: str = "xlsx", **options) -> bytes:
     """What the row writer makes of the query's rows as the store gives them."""
     with app.app_context():
         data = service()
@@ -87,7 +87,7 @@ def _row_writer_bytes(app, name: str, query_string: str, **options) -> bytes:
         query = _query(resource, query_string)
         records = data.engine.iter_records(package, resource, query)
         table = resource_table(package, resource, list(query.fields or resource.field_names), records)
-        return b"".join(registry.get("xlsx").chunks(table, **options))
+        return b"".join(registry.get(extension).chunks(table, **options))
 
 
 def _columns_read(app, name: str) -> bool:
@@ -303,3 +303,67 @@ def test_cells_kept_between_exports_are_never_another_dictionarys():
     other: list = []
     assert cells(DistinctCells(maker(other), memo=key), ["x", "z"], [1, 0]) == ["Z", "X"]
     assert other == [None, "z", "x"]  # another dictionary under the same key: made afresh
+
+
+def test_rows_too_long_for_one_arrow_array_are_joined_a_half_at_a_time(published, monkeypatch):
+    """An Arrow string array holds 2 GiB: a batch of very long texts past it is joined in halves
+    (here the bound is lowered to 64 KB, and the join refuses past it as Arrow would)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from opendata.formats import arrow_cells
+
+    _, app = published
+    join = pc.binary_join_element_wise
+    refused = []
+
+    def bounded(*pieces):
+        if sum(p.nbytes for p in pieces if isinstance(p, pa.Array)) > 65_536:
+            refused.append(len(pieces[-1]) if isinstance(pieces[-1], pa.Array) else 0)
+            raise pa.ArrowCapacityError("array cannot contain more than 65536 bytes")
+        return join(*pieces)
+
+    monkeypatch.setattr(arrow_cells, "ARRAY_BYTES", 65_536)
+    monkeypatch.setattr(arrow_cells.pc, "binary_join_element_wise", bounded)
+    client = app.test_client()
+    assert client.get(f"{BASE}/rows.xlsx?sort=-note").data == _row_writer_bytes(app, NAME, "sort=-note")
+    assert client.get(f"{BASE}/rows.csv?sort=note").data == _row_writer_csv(app, NAME, "sort=note", "")
+    assert refused  # the halves were needed
+
+
+@pytest.mark.parametrize("extension", ["parquet", "arrow"])
+@pytest.mark.parametrize("query", [q for q in QUERIES if q] + ["grp=無い"])
+def test_a_query_of_rows_parquet_or_arrow_is_the_row_writers_bytes(published, query, extension):
+    _, app = published
+    response = app.test_client().get(f"{BASE}/rows.{extension}?{query}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.data == _row_writer_bytes(app, NAME, query, extension)
+
+
+def test_download_parquet_is_the_row_writers_bytes(published):
+    _, app = published
+    response = app.test_client().get(f"{BASE}/download.parquet")
+    assert response.status_code == 200
+    assert response.data == _row_writer_bytes(app, NAME, "", "parquet")
+
+
+def test_parquet_batches_of_the_columns_are_row_groups_of_65536_rows(tmp_path, monkeypatch):
+    """Re-batched to the row writer's BATCH_ROWS whatever the batches taken from the columns."""
+    import pyarrow as pa
+
+    from opendata.formats import columnar
+
+    monkeypatch.setattr(columnar, "BATCH_ROWS", 5)
+    schema = pa.schema([pa.field("n", pa.int64()), pa.field("b", pa.bool_())])
+    taken = [
+        pa.record_batch(
+            [pa.array(range(i, i + 3), pa.int16()), pa.array([1, 0, None], pa.int8())], ["n", "b"]
+        )
+        for i in (0, 3, 6, 9)
+    ]
+    tables = list(columnar._cast(taken, schema))
+    assert [t.num_rows for t in tables] == [5, 5, 2]
+    assert tables[0].column("n").to_pylist() == [0, 1, 2, 3, 4]
+    assert tables[0].column("b").to_pylist() == [True, False, None, True, False]
+    assert tables[0].schema == schema
+    assert [t.num_rows for t in columnar._cast([], schema)] == [0]

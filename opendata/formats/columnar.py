@@ -4,11 +4,12 @@ dataset's metadata as key-value metadata, and the rows in batches of Arrow recor
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from itertools import islice
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from opendata.formats.table import Table
 
@@ -33,6 +34,9 @@ def arrow_schema(table: Table) -> pa.Schema:
 
 def batches(table: Table, schema: pa.Schema) -> Iterator[pa.Table]:
     """The rows as Arrow tables of up to BATCH_ROWS rows; one empty table when there are none."""
+    if table.batches is not None:
+        yield from _cast(table.batches, schema)
+        return
     rows = iter(table.rows)
     written = False
     while batch := list(islice(rows, BATCH_ROWS)):
@@ -51,3 +55,36 @@ def _array(values: tuple, kind: pa.DataType) -> pa.Array:
     if pa.types.is_floating(kind):
         return pa.array([None if v is None else float(v) for v in values], type=kind)
     return pa.array(values, type=kind)
+
+
+def _cast(taken: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterator[pa.Table]:
+    """Batches of stored values (opendata.storage.columns) as the tables `batches` makes of the
+    same rows: BATCH_ROWS rows each, every column cast as `_array` converts its values."""
+    pending: list[pa.RecordBatch] = []
+    size = 0
+    written = False
+    for batch in taken:
+        pending.append(batch)
+        size += batch.num_rows
+        while size >= BATCH_ROWS:
+            joined = pa.Table.from_batches(pending)
+            yield _typed(joined.slice(0, BATCH_ROWS), schema)
+            rest = joined.slice(BATCH_ROWS)
+            pending, size = rest.to_batches(), rest.num_rows
+            written = True
+    if size:
+        yield _typed(pa.Table.from_batches(pending), schema)
+    elif not written:  # a table of no rows still has its columns
+        yield schema.empty_table()
+
+
+def _typed(stored: pa.Table, schema: pa.Schema) -> pa.Table:
+    columns = []
+    for column, target in zip(stored.columns, schema, strict=True):
+        values = column.combine_chunks()
+        if pa.types.is_dictionary(values.type):
+            values = values.dictionary_decode()
+        if pa.types.is_boolean(target.type) and not pa.types.is_boolean(values.type):
+            values = pc.not_equal(values, 0)  # stored 0/1, as bool() reads it
+        columns.append(values.cast(target.type, safe=False))  # a huge integer rounds as float() does
+    return pa.table(columns, schema=schema)

@@ -47,8 +47,23 @@ FORMATS: tuple[Format, ...] = (
         xlsx_format.PUBLISHED,
         columnar=True,
     ),
-    Format("parquet", "application/vnd.apache.parquet", "parquet", parquet_format.write, "Parquet", True),
-    Format("arrow", "application/vnd.apache.arrow.stream", "arrow", arrow_format.write, "Arrow IPC stream"),
+    Format(
+        "parquet",
+        "application/vnd.apache.parquet",
+        "parquet",
+        parquet_format.write,
+        "Parquet",
+        True,
+        columnar=True,
+    ),
+    Format(
+        "arrow",
+        "application/vnd.apache.arrow.stream",
+        "arrow",
+        arrow_format.write,
+        "Arrow IPC stream",
+        columnar=True,
+    ),
 )
 BY_EXTENSION = {f.extension: f for f in FORMATS}
 
