@@ -331,9 +331,9 @@ def test_rows_too_long_for_one_arrow_array_are_joined_a_half_at_a_time(published
     assert refused  # the halves were needed
 
 
-@pytest.mark.parametrize("extension", ["parquet", "arrow"])
+@pytest.mark.parametrize("extension", ["parquet", "arrow", "ndjson"])
 @pytest.mark.parametrize("query", [q for q in QUERIES if q] + ["grp=無い"])
-def test_a_query_of_rows_parquet_or_arrow_is_the_row_writers_bytes(published, query, extension):
+def test_a_query_of_rows_parquet_arrow_or_ndjson_is_the_row_writers_bytes(published, query, extension):
     _, app = published
     response = app.test_client().get(f"{BASE}/rows.{extension}?{query}")
     assert response.status_code == 200, response.get_data(as_text=True)

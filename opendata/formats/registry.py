@@ -35,7 +35,7 @@ class Format:
 FORMATS: tuple[Format, ...] = (
     Format("csv", "text/csv", "csv", csv_format.write, "CSV", prebuilt=True),
     Format("json", "application/json", "json", json_format.write, "JSON"),
-    Format("ndjson", "application/x-ndjson", "ndjson", ndjson_format.write, "NDJSON"),
+    Format("ndjson", "application/x-ndjson", "ndjson", ndjson_format.write, "NDJSON", columnar=True),
     Format(
         "xlsx",
         xlsx_format.MEDIA_TYPE,
