@@ -300,6 +300,12 @@ def test_cells_kept_between_exports_are_never_another_dictionarys():
     again: list = []
     assert cells(DistinctCells(maker(again), memo=key), ["x", "y"], [1, 0]) == ["Y", "X"]
     assert again == [None]  # only its empty cell: the others were kept
+    wider: list = []
+    assert cells(DistinctCells(maker(wider), memo=key), ["x", "y", "w"], [2]) == ["W"]
+    assert wider == [None, "w"]  # another dictionary (one value more): made afresh, then kept
+    later: list = []
+    assert cells(DistinctCells(maker(later), memo=key), ["x", "y", "w"], [2, 0]) == ["W", "X"]
+    assert later == [None, "x"]  # "w", made by the export before, was kept; "x" is new to it
     other: list = []
     assert cells(DistinctCells(maker(other), memo=key), ["x", "z"], [1, 0]) == ["Z", "X"]
     assert other == [None, "z", "x"]  # another dictionary under the same key: made afresh

@@ -16,8 +16,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-MEMO_COLUMNS = 256  # columns whose cells a process keeps between exports (least recently used out)
-MEMO_ENTRIES = 4096  # … of dictionaries of at most this many values
+# Columns whose cells a process keeps between exports (least recently used out), of dictionaries
+# of at most MEMO_ENTRIES values and MEMO_BYTES of them: some tens of MB at the very most.
+MEMO_COLUMNS = 64
+MEMO_ENTRIES = 4096
+MEMO_BYTES = 65_536
 IDENTITY = "opendata:columns"  # schema metadata naming the published table (digest/resource) of a batch
 
 
@@ -26,6 +29,7 @@ class _Made:
     dictionary: Any = None  # the dictionary the cells are of (None: the batch's own values)
     made: list[str | None] = field(default_factory=list)  # each entry's cell, once made
     tails: Any = None  # `made` as an Arrow array, once built
+    kept: list[str | None] | None = None  # the list kept between exports, filled in as `made` is
 
 
 _memo: OrderedDict[Hashable, _Made] = OrderedDict()
@@ -81,15 +85,19 @@ class DistinctCells:
         return column.indices, self._pending(column.indices, dict(zip(present, values, strict=True)), present)
 
     def _remembered(self, dictionary: Any) -> _Made:
+        """The cells kept for this dictionary, as this export's own copy: its entries are filled
+        in for the next export too, but its Arrow array of them is built by each export, so an
+        export on another thread never takes an array that lacks entries it counts as made."""
         fresh = _Made(dictionary, [None] * len(dictionary))
-        if self.memo is None or len(dictionary) > MEMO_ENTRIES:
+        if self.memo is None or len(dictionary) > MEMO_ENTRIES or dictionary.nbytes > MEMO_BYTES:
             return fresh
         with _memo_lock:
             kept = _memo.get(self.memo)
             if kept is not None and kept.dictionary.equals(dictionary):
                 _memo.move_to_end(self.memo)
-                return kept
-            _memo[self.memo] = fresh
+                return _Made(dictionary, list(kept.made), kept=kept.made)
+            fresh.kept = list(fresh.made)
+            _memo[self.memo] = _Made(dictionary, fresh.kept)
             while len(_memo) > MEMO_COLUMNS:
                 _memo.popitem(last=False)
         return fresh
@@ -97,7 +105,10 @@ class DistinctCells:
     def _pending(self, indices: Any, values: Any, entries: Any) -> list[tuple[int, int, Callable[[], None]]]:
         def maker(entry: int) -> Callable[[], None]:
             def make() -> None:
-                self.state.made[entry] = self.tail(values[entry])
+                state = self.state
+                state.made[entry] = self.tail(values[entry])
+                if state.kept is not None:  # a text once made never changes: safe to share
+                    state.kept[entry] = state.made[entry]
 
             return make
 
