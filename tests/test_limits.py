@@ -37,10 +37,11 @@ def test_a_query_over_the_time_limit_is_a_503_with_retry_after(many_rows, path):
     assert response.content_type == "application/problem+json"
     assert response.get_json()["type"].endswith("#query-timeout")
     # The worker is free again: the next query (under the limit) answers. On a busy machine a
-    # 1 ms limit can stop even an index lookup (PostgreSQL counts its parsing and planning),
-    # so it may take a second try; a worker still held by the slow query would never answer.
+    # 1 ms limit can stop even an index lookup (PostgreSQL counts its parsing and planning;
+    # the clean-clone CI once saw three in a row stopped), so it may take more tries; a worker
+    # still held by the slow query would never answer.
     fast = "/api/v1/datasets/many/resources/many/rows?id=5"
-    assert any(client.get(fast).status_code == 200 for _ in range(3))
+    assert any(client.get(fast).status_code == 200 for _ in range(10))
 
 
 def test_the_same_query_under_the_default_limit_answers(many_rows):
