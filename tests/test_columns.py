@@ -373,3 +373,14 @@ def test_parquet_batches_of_the_columns_are_row_groups_of_65536_rows(tmp_path, m
     assert tables[0].column("b").to_pylist() == [True, False, None, True, False]
     assert tables[0].schema == schema
     assert [t.num_rows for t in columnar._cast([], schema)] == [0]
+
+
+def test_rows_are_taken_in_batches_of_the_size_asked_whatever_the_spans_of_positions():
+    import pyarrow as pa
+
+    table = pa.table({"n": list(range(100)), "t": [f"t{i}" for i in range(100)]})
+    spans = [pa.array(p, pa.int64()) for p in ([5, 1, 9], [], [2] * 11, [100, 50], [7])]
+    batches = list(columns.take(table, ["t"], spans, batch=4))
+    assert [b.num_rows for b in batches] == [4, 4, 4, 4, 1]
+    taken = [v for b in batches for v in b.column("t").to_pylist()]
+    assert taken == [f"t{p - 1}" for s in spans for p in s.to_pylist()]
