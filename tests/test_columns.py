@@ -384,3 +384,16 @@ def test_rows_are_taken_in_batches_of_the_size_asked_whatever_the_spans_of_posit
     assert [b.num_rows for b in batches] == [4, 4, 4, 4, 1]
     taken = [v for b in batches for v in b.column("t").to_pylist()]
     assert taken == [f"t{p - 1}" for s in spans for p in s.to_pylist()]
+
+
+def test_a_process_keeps_at_most_its_bound_of_column_files_open(tmp_path):
+    paths = [tmp_path / f"{n}.arrow" for n in "abc"]
+    for n, path in enumerate(paths):
+        assert columns.write_columns(["v"], lambda n=n: [[(n,)]], path)
+    files = columns.ColumnFiles(size=2)
+    first = files.table(paths[0])
+    assert files.table(paths[0]) is first  # kept: the same mapped table
+    files.table(paths[1])
+    files.table(paths[2])  # the least recently used, paths[0], is let go
+    assert files.table(paths[0]) is not first
+    assert files.table(tmp_path / "none.arrow") is None
